@@ -1,0 +1,77 @@
+//! WAV read (any bit depth, integer or float, any channel count/rate) and write.
+use super::Waveform;
+use crate::error::{Error, Result};
+use std::path::Path;
+
+/// Sample format for written WAV files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum SampleFormat {
+    /// 16-bit integer PCM.
+    #[default]
+    Int16,
+    /// 32-bit IEEE float.
+    Float32,
+}
+
+/// Read a WAV file: integer PCM divided by its full scale (no peak normalisation),
+/// channels averaged to mono (SPEC §2 step 1).
+pub fn read_wav(path: &Path) -> Result<Waveform> {
+    let mut reader = hound::WavReader::open(path).map_err(|e| wav_err(path, e))?;
+    let spec = reader.spec();
+    let channels = spec.channels.max(1) as usize;
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader
+            .samples::<f32>()
+            .collect::<Result<_, _>>()
+            .map_err(|e| wav_err(path, e))?,
+        hound::SampleFormat::Int => {
+            // Full scale of a b-bit signed integer is 2^(b-1).
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32;
+            reader
+                .samples::<i32>()
+                .map(|s| s.map(|v| v as f32 * scale))
+                .collect::<Result<_, _>>()
+                .map_err(|e| wav_err(path, e))?
+        }
+    };
+    let samples = interleaved
+        .chunks_exact(channels)
+        .map(|frame| frame.iter().sum::<f32>() / channels as f32)
+        .collect();
+    Ok(Waveform::new(samples, spec.sample_rate))
+}
+
+fn wav_err(path: &Path, e: hound::Error) -> Error {
+    match e {
+        hound::Error::IoError(io) => Error::io(path, io),
+        other => Error::bad(path, format!("not a readable WAV file ({other})")),
+    }
+}
+
+/// Write a mono WAV file atomically: to a temporary name beside `path`, then renamed,
+/// so no half-written file ever carries the final name.
+pub fn write_wav(path: &Path, wave: &Waveform, format: SampleFormat) -> Result<()> {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: wave.rate,
+        bits_per_sample: match format {
+            SampleFormat::Int16 => 16,
+            SampleFormat::Float32 => 32,
+        },
+        sample_format: match format {
+            SampleFormat::Int16 => hound::SampleFormat::Int,
+            SampleFormat::Float32 => hound::SampleFormat::Float,
+        },
+    };
+    crate::util::write_atomic(path, |tmp| {
+        let mut w = hound::WavWriter::create(tmp, spec).map_err(|e| wav_err(tmp, e))?;
+        for &s in &wave.samples {
+            let r = match format {
+                SampleFormat::Int16 => w.write_sample((s.clamp(-1.0, 1.0) * 32767.0).round() as i16),
+                SampleFormat::Float32 => w.write_sample(s),
+            };
+            r.map_err(|e| wav_err(tmp, e))?;
+        }
+        w.finalize().map_err(|e| wav_err(tmp, e))
+    })
+}

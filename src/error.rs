@@ -1,0 +1,30 @@
+//! One error type for the library. Every variant that concerns a file names it, so that
+//! `main` can print a single line: file, what was wrong, what to do.
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading or writing a file failed at the OS level.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The file exists but its content is not what was expected.
+    #[error("{}: {msg}", path.display())]
+    BadInput { path: PathBuf, msg: String },
+    /// A parameter (flag, config value) is out of range.
+    #[error("invalid parameter: {0}")]
+    Param(String),
+    /// Errors from libtorch.
+    #[error("torch: {0}")]
+    Torch(#[from] tch::TchError),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+    pub fn bad(path: impl Into<PathBuf>, msg: impl Into<String>) -> Self {
+        Error::BadInput { path: path.into(), msg: msg.into() }
+    }
+}
