@@ -12,3 +12,6 @@ pub mod util;
 pub use audio::Waveform;
 pub use cochleagram::Cochleagram;
 pub use error::{Error, Result};
+pub mod model;
+pub mod dataset;
+pub mod train;
