@@ -1,0 +1,1 @@
+//! Mux: a copy of a video with a new audio track.
