@@ -12,13 +12,13 @@
 //!   track.
 //! - [`contact_sheet`]: what the model sees, as one PNG (`foley inspect --sheet`).
 mod frames;
-//mod mux;
+mod mux;
 mod probe;
 //mod sheet;
 mod spacetime;
 
 pub use frames::{open_frames, Fit, Frame, FrameSource, SampleConfig};
-//pub use mux::{mux_audio, mux_audio_with, AudioCodec, MuxOptions};
+pub use mux::{mux_audio, mux_audio_with, AudioCodec, MuxOptions};
 pub use probe::{probe, AudioTrack, VideoInfo};
 //pub use sheet::{contact_sheet, SheetConfig};
 pub use spacetime::{frames_to_tensor, gray, spacetime, spacetime_tensor};
