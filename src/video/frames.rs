@@ -84,7 +84,8 @@ const MAX_GAP: f64 = 3600.0;
 struct Decoded {
     frame: Video,
     t: f64,
-    dur: f64,
+    /// Duration from the packet, when the container stores one.
+    dur: Option<f64>,
     /// The scaled RGB image, made the first time the frame is shown.
     rgb: Option<Vec<u8>>,
 }
@@ -100,8 +101,11 @@ pub struct FrameSource {
     stream: usize,
     /// Seconds per timestamp tick.
     tb: f64,
-    /// Nominal frame duration (s) when a frame does not carry one.
+    /// Nominal frame duration (s) from the stream's declared rate.
     nominal: f64,
+    /// Interval between the last two decoded frames (s), the duration assumed for a last
+    /// frame that carries none.
+    last_gap: Option<f64>,
     origin: Option<i64>,
     /// Added to times after a timestamp discontinuity.
     shift: f64,
@@ -140,7 +144,14 @@ pub fn open_frames(path: &Path, cfg: &SampleConfig) -> Result<FrameSource> {
         .decoder()
         .video()
         .map_err(|e| Error::bad(path, format!("no decoder for video codec {} ({e})", info.codec)))?;
-    let nominal = if info.fps > 0.0 { 1.0 / info.fps } else { 1.0 / cfg.fps };
+    let declared = [stream.avg_frame_rate(), stream.rate()]
+        .into_iter()
+        .find(|r| r.numerator() > 0 && r.denominator() > 0)
+        .map(f64::from);
+    let nominal = match declared {
+        Some(r) if r.is_finite() && r > 0.0 => 1.0 / r,
+        _ => 1.0 / cfg.fps,
+    };
     if !(tb > 0.0 && tb.is_finite()) {
         return Err(Error::bad(path, "video stream has no valid time base"));
     }
@@ -153,6 +164,7 @@ pub fn open_frames(path: &Path, cfg: &SampleConfig) -> Result<FrameSource> {
         decoder,
         tb,
         nominal,
+        last_gap: None,
         origin: None,
         shift: 0.0,
         last_ts: None,
@@ -226,10 +238,16 @@ impl FrameSource {
             let mut packet = ff::Packet::empty();
             match packet.read(&mut self.input) {
                 Ok(()) if packet.stream() != self.stream => {}
-                Ok(()) => match self.decoder.send_packet(&packet) {
-                    Ok(()) => return,
-                    Err(_) => self.corrupt += 1,
-                },
+                Ok(()) => {
+                    // Demuxers flag packets cut short (e.g. the last one of a truncated file).
+                    if packet.is_corrupt() {
+                        self.corrupt += 1;
+                    }
+                    match self.decoder.send_packet(&packet) {
+                        Ok(()) => return,
+                        Err(_) => self.corrupt += 1,
+                    }
+                }
                 Err(ff::Error::Eof) => break,
                 // The demuxer resyncs past invalid data; bounded so a file of garbage ends.
                 Err(ff::Error::InvalidData) if invalid < 10_000 => {
@@ -251,7 +269,7 @@ impl FrameSource {
         self.decoded += 1;
         // SAFETY: reading a plain field of a frame we own.
         let pkt_dur = unsafe { (*frame.as_ptr()).pkt_duration };
-        let dur = if pkt_dur > 0 { pkt_dur as f64 * self.tb } else { self.nominal };
+        let dur = (pkt_dur > 0).then(|| pkt_dur as f64 * self.tb);
         let ts = match (frame.timestamp().or(frame.pts()), self.last_ts) {
             (Some(ts), _) => ts,
             (None, Some(last)) => last + (self.nominal / self.tb).round().max(1.0) as i64,
@@ -263,11 +281,15 @@ impl FrameSource {
         if let Some((pt, pd)) = prev {
             if t - pt > MAX_GAP || t < pt - MAX_GAP {
                 self.warn(format!("timestamps jump by {:.0} s after {:.2} s; treating it as corruption", t - pt, pt));
-                self.shift += pt + pd - t;
-                t = pt + pd;
+                let step = pd.unwrap_or(self.nominal);
+                self.shift += pt + step - t;
+                t = pt + step;
             } else if t < pt {
                 // Out of order: show it no earlier than the frame before.
                 t = pt;
+            }
+            if t > pt {
+                self.last_gap = Some(t - pt);
             }
         }
         self.last_ts = Some(ts);
@@ -279,13 +301,19 @@ impl FrameSource {
         if self.corrupt > 0 {
             self.warn(format!("{} corrupt packets or frames skipped", self.corrupt));
         }
-        let end = self.held.as_ref().map_or(0.0, |h| h.t + h.dur);
+        let end = self.held.as_ref().map_or(0.0, |h| self.end_of(h));
         let declared = self.info.duration;
         if self.decoded > 0 && declared > 0.0 && end < declared - (2.0 * self.nominal).max(0.5) {
             self.warn(format!(
                 "decoded only {end:.2} s of the {declared:.2} s the file declares (truncated or corrupt?); using what decodes"
             ));
         }
+    }
+
+    /// When a frame stops being shown: its own duration, else the last frame interval, else
+    /// the declared rate's.
+    fn end_of(&self, d: &Decoded) -> f64 {
+        d.t + d.dur.or(self.last_gap).unwrap_or(self.nominal)
     }
 
     /// Scale the held frame to the output size (once) and return its RGB.
@@ -333,7 +361,7 @@ impl Iterator for FrameSource {
             self.done = true;
             return Some(Err(Error::bad(&self.path, "no video frame could be decoded (empty or corrupt video stream)")));
         };
-        if self.pending.is_none() && self.index > 0 && target >= held.t + held.dur - EPS {
+        if self.pending.is_none() && self.index > 0 && target >= self.end_of(held) - EPS {
             self.done = true;
             return None;
         }

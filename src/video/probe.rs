@@ -83,8 +83,9 @@ pub(crate) fn open_input(path: &Path) -> Result<ff::format::context::Input> {
     if let Err(e) = std::fs::metadata(path) {
         return Err(Error::io(path, e));
     }
-    ff::format::input(path).map_err(|e| {
-        Error::bad(path, format!("not a media file FFmpeg can read ({e}); expected a video such as .mp4, .mov or .mkv"))
+    ff::format::input(path).map_err(|e| match e {
+        ff::Error::Eof => Error::bad(path, "file ends before any media data (empty or truncated)"),
+        e => Error::bad(path, format!("not a media file FFmpeg can read ({e}); expected a video such as .mp4, .mov or .mkv")),
     })
 }
 
