@@ -8,6 +8,8 @@ pub mod cochleagram;
 pub mod error;
 pub mod npy;
 pub mod util;
+#[cfg(feature = "video")]
+pub mod video;
 
 pub use audio::Waveform;
 pub use cochleagram::Cochleagram;
