@@ -5,9 +5,11 @@
 //! → [`synth`] / [`cochleagram::invert`] → [`audio::Waveform`] → WAV or muxed video.
 pub mod audio;
 pub mod cochleagram;
+pub mod dataset;
 pub mod error;
 pub mod npy;
 pub mod util;
+pub mod video;
 
 pub use audio::Waveform;
 pub use cochleagram::Cochleagram;

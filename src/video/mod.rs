@@ -1,0 +1,3 @@
+//! Video I/O through FFmpeg.
+#[cfg(feature = "video")]
+pub mod encode;
