@@ -11,7 +11,7 @@ pub mod sound;
 
 use self::motion::{contact_material, Contact, Motion, MotionLimits};
 use self::noise::value;
-use self::scene::{render_frame, Canvas, Layout, Look, Photo, StickLook, Tip};
+use self::scene::{render_frame, Canvas, Layers, Layout, Look, Photo, StickLook, Tip};
 use self::sound::{noise_floor, Voice};
 use crate::audio::Waveform;
 use crate::dataset::{Action, Material, Reaction};
@@ -198,12 +198,17 @@ impl Scene {
     /// Render frame `i` (time `i / fps`) as RGB8 into `out` (`width*height*3` bytes); `buf`
     /// is scratch space reused between frames.
     pub fn frame(&self, i: usize, buf: &mut Vec<f32>, out: &mut [u8]) -> FrameTruth {
+        self.frame_with(i, Layers::ALL, buf, out)
+    }
+
+    /// [`Scene::frame`] drawing only some `layers` (sensor noise is the same either way).
+    pub fn frame_with(&self, i: usize, layers: Layers, buf: &mut Vec<f32>, out: &mut [u8]) -> FrameTruth {
         let t = i as f64 / self.cfg.fps as f64;
         let tip = self.motion.tip(t);
         let shift = self.shake.at(t);
         let noise_seed = (self.seed as u32).wrapping_mul(0x9e37_79b9) ^ (i as u32).wrapping_mul(0x85eb_ca6b) ^ 0x5bd1_e995;
         let (fw, fh) = (self.cfg.width as usize, self.cfg.height as usize);
-        render_frame(&self.canvas, self.margin, shift, &self.stick, tip, self.photo.noise, noise_seed, fw, fh, buf, out);
+        render_frame(&self.canvas, self.margin, shift, &self.stick, tip, layers, self.photo.noise, noise_seed, fw, fh, buf, out);
         self.truth(tip, shift)
     }
 

@@ -37,7 +37,10 @@ impl Seg {
             Seg::Slide { a, b, .. } => Tip { x: a.0 + (b.0 - a.0) * ss, y: a.1 + (b.1 - a.1) * ss, h: 0.0 },
             Seg::Hover { at, .. } => {
                 let w = (t - t0) as f32;
-                Tip { x: at.x + 1.2 * (w * 5.3).sin(), y: at.y + 0.9 * (w * 4.1).cos(), h: at.h + 1.5 * (w * 3.7).sin() }
+                if at.h == 0.0 {
+                    return at;
+                }
+                Tip { x: at.x + 1.2 * (w * 5.3).sin(), y: at.y + 0.9 * (w * 4.1).sin(), h: (at.h + 1.5 * (w * 3.7).sin()).max(1.0) }
             }
         }
     }
@@ -167,7 +170,11 @@ impl Motion {
                         (end, tc + dur)
                     } else {
                         contacts.push(Contact::Hit { time: tc, speed, region: contact_region, x, y });
-                        ((x, y), tc)
+                        // The tip rests on the surface a little over one frame, so at 30 fps
+                        // the first frame at or after the onset shows the contact.
+                        let dwell = rng.random_range(1.15..1.8) / 30.0;
+                        segs.push(Seg::Hover { t0: tc, t1: tc + dwell, at: Tip { x, y, h: 0.0 } });
+                        ((x, y), tc + dwell)
                     };
                     let up = rng.random_range(0.12..0.25);
                     let hr = fh * rng.random_range(0.06..0.16);

@@ -457,10 +457,21 @@ fn capsule(fw: usize, fh: usize, p0: (f32, f32), p1: (f32, f32), r: f32, mut pai
     }
 }
 
+/// Which parts of the picture to draw (tests draw them separately to locate the stick).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layers {
+    pub stick: bool,
+    pub shadow: bool,
+}
+
+impl Layers {
+    pub const ALL: Layers = Layers { stick: true, shadow: true };
+}
+
 /// Render one frame into `out` (RGB8, `fw`×`fh`): the canvas seen through a window shifted
 /// by `shift`, the stick's shadow, the stick, and sensor noise.
 #[allow(clippy::too_many_arguments)]
-pub fn render_frame(canvas: &Canvas, margin: usize, shift: (i32, i32), stick: &StickLook, tip: Tip, noise: f32, noise_seed: u32, fw: usize, fh: usize, buf: &mut Vec<f32>, out: &mut [u8]) {
+pub fn render_frame(canvas: &Canvas, margin: usize, shift: (i32, i32), stick: &StickLook, tip: Tip, layers: Layers, noise: f32, noise_seed: u32, fw: usize, fh: usize, buf: &mut Vec<f32>, out: &mut [u8]) {
     buf.clear();
     let ox = (margin as i32 + shift.0).clamp(0, (canvas.w - fw) as i32) as usize;
     let oy = (margin as i32 + shift.1).clamp(0, (canvas.h - fh) as i32) as usize;
@@ -475,6 +486,8 @@ pub fn render_frame(canvas: &Canvas, margin: usize, shift: (i32, i32), stick: &S
     let s0 = to_frame(tip.x + tip.h * stick.light.0, tip.y + tip.h * stick.light.1);
     let s1 = to_frame(ax + az * stick.light.0, ay + az * stick.light.1);
     let sr = stick.radius * 1.15;
+    let none = (-1e6, -1e6);
+    let (s0, s1) = if layers.shadow { (s0, s1) } else { (none, none) };
     capsule(fw, fh, s0, s1, sr, |i, _, across, cov| {
         let k = 1.0 - stick.shadow * cov * (1.0 - across * across * 0.5);
         for c in 0..3 {
@@ -484,6 +497,7 @@ pub fn render_frame(canvas: &Canvas, margin: usize, shift: (i32, i32), stick: &S
     // Stick: height lifts it up the image.
     let p0 = to_frame(tip.x, tip.y - tip.h);
     let p1 = to_frame(ax, ay - az);
+    let (p0, p1) = if layers.stick { (p0, p1) } else { (none, none) };
     let tip_len = stick.radius * 2.5;
     capsule(fw, fh, p0, p1, stick.radius, |i, along, across, cov| {
         let base = if along < tip_len { stick.tip_color } else { stick.color };
