@@ -131,23 +131,23 @@ impl Motion {
         loop {
             // Choose what happens next.
             let r: f64 = rng.random();
-            let kind = if r < 0.6 { 0 } else if r < 0.8 { 1 } else if r < 0.9 { 2 } else { 3 }; // hit, scratch, feint, wander
+            let kind = if r < 0.65 { 0 } else if r < 0.85 { 1 } else if r < 0.93 { 2 } else { 3 }; // hit, scratch, feint, wander
             let region = rng.random_range(0..nregions);
             let target = pick_point(layout, region, fw, fh, m, rng);
             let h0 = fh * rng.random_range(lim.lift_min..lim.lift_max);
             let dist = ((target.0 - cur.x).powi(2) + (target.1 - cur.y).powi(2)).sqrt();
-            let move_dur = (dist as f64 / (fw as f64 * rng.random_range(1.0..2.5))).clamp(0.12, 0.5);
+            let move_dur = (dist as f64 / (fw as f64 * rng.random_range(1.2..3.0))).clamp(0.1, 0.4);
             let approach = rng.random_range(lim.approach_min..lim.approach_max);
-            // Everything this action needs must fit (pause, slide, rebound), with a quiet tail.
-            let need = move_dur + approach + if kind == 1 { 1.4 } else { 0.6 };
+            // Everything this action needs must fit (pause, dwell, slide, rebound).
+            let need = move_dur + approach + if kind == 1 { 1.35 } else { 0.55 };
             if t + need > seconds - 0.3 {
                 break;
             }
             let above = Tip { x: target.0, y: target.1, h: h0 };
             segs.push(Seg::Move { t0: t, t1: t + move_dur, a: cur, b: above });
             t += move_dur;
-            if rng.random_bool(0.25) {
-                let pause = rng.random_range(0.05..0.3);
+            if rng.random_bool(0.2) {
+                let pause = rng.random_range(0.05..0.25);
                 segs.push(Seg::Hover { t0: t, t1: t + pause, at: above });
                 t += pause;
                 cur = segs.last().map(|s| s.eval(t)).unwrap_or(above);
@@ -176,7 +176,7 @@ impl Motion {
                         segs.push(Seg::Hover { t0: tc, t1: tc + dwell, at: Tip { x, y, h: 0.0 } });
                         ((x, y), tc + dwell)
                     };
-                    let up = rng.random_range(0.12..0.25);
+                    let up = rng.random_range(0.1..0.2);
                     let hr = fh * rng.random_range(0.06..0.16);
                     segs.push(Seg::Up { t0: lift_at, t1: lift_at + up, x: end.0, y: end.1, h0: 0.0, h1: hr });
                     t = lift_at + up;
