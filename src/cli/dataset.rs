@@ -87,16 +87,7 @@ fn synth(a: SynthArgs, quiet: bool) -> Result<()> {
         test_share: a.test_share,
         encode: EncodeOptions { crf: a.crf, ..EncodeOptions::default() },
     };
-    let bar = indicatif::ProgressBar::new(a.videos as u64);
-    if quiet {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    } else {
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} synth [{bar:30}] {pos}/{len} videos {elapsed} (eta {eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-    }
+    let bar = super::progress_bar(a.videos as u64, quiet, "synth videos");
     let start = std::time::Instant::now();
     let summary = write_dataset(&a.out, &cfg, &opts, &|| bar.inc(1))?;
     bar.finish_and_clear();
