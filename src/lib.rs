@@ -5,13 +5,15 @@
 //! → [`synth`] / [`cochleagram::invert`] → [`audio::Waveform`] → WAV or muxed video.
 pub mod audio;
 pub mod cochleagram;
+pub mod dataset;
 pub mod error;
+pub mod model;
 pub mod npy;
+pub mod train;
 pub mod util;
+#[cfg(feature = "video")]
+pub mod video;
 
 pub use audio::Waveform;
 pub use cochleagram::Cochleagram;
 pub use error::{Error, Result};
-pub mod model;
-pub mod dataset;
-pub mod train;
