@@ -24,6 +24,8 @@ enum Command {
     Features(cli::features::FeaturesArgs),
     /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
     Invert(cli::invert::InvertArgs),
+    /// Train the model on a Greatest-Hits-layout dataset; the run folder becomes a model directory.
+    Train(cli::train::TrainArgs),
 }
 
 fn main() {
@@ -40,5 +42,6 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
         Command::Features(a) => cli::features::run(a, cli.quiet),
         Command::Invert(a) => cli::invert::run(a, cli.quiet),
+        Command::Train(a) => cli::train::run(a, cli.quiet),
     }
 }

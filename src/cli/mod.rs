@@ -2,6 +2,7 @@
 pub mod dataset;
 pub mod features;
 pub mod invert;
+pub mod train;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
