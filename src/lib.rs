@@ -7,6 +7,7 @@ pub mod audio;
 pub mod cochleagram;
 pub mod error;
 pub mod npy;
+pub mod synth;
 pub mod util;
 
 pub use audio::Waveform;
