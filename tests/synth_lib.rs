@@ -209,3 +209,25 @@ fn bad_bank_files_are_named_and_explained() {
     let e = Bank::load(&old).unwrap_err().to_string();
     assert!(e.contains("old.safetensors") && e.contains("version 9"), "{e}");
 }
+
+#[test]
+fn blockwise_rendering_equals_whole_rendering() {
+    let b = bank();
+    // Loud hits 30 ms apart overlap (sum > 1) so the clip-wide normalisation is exercised.
+    let pred = [(0.3, 1, 3.0), (0.33, 2, 3.0), (1.0, 0, 0.5)];
+    let c = coch(&pred, 1.5);
+    let p = ExampleParams { hits: HitParams { min_spacing: 0.02, ..Default::default() }, ..Default::default() };
+    let placed = synth::plan(&c, &b, &p).unwrap();
+    let r = synth::Renderer::new(&b, &placed, SR, c.duration()).unwrap();
+    let whole = r.render_all();
+    assert!(whole.peak() <= 1.0 + 1e-6);
+    // Blocks of an odd size (1000 samples) that cut through snippets.
+    let mut blocks = Vec::new();
+    let mut buf = vec![0.0; 1000];
+    for start in (0..r.len()).step_by(1000) {
+        let n = 1000.min(r.len() - start);
+        r.render(start, &mut buf[..n]);
+        blocks.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(blocks, whole.samples);
+}

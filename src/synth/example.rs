@@ -1,5 +1,8 @@
 //! Example-based synthesis: for each detected hit, retrieve a bank entry, place its recorded
 //! sound so its onset lands on the hit, scale it to the predicted loudness, overlap-add.
+//!
+//! Two stages so that any length of video renders in bounded memory: [`plan`] (hits and
+//! choices: a few numbers per hit) and [`Renderer`] (fills any sample range on demand).
 use super::bank::Bank;
 use super::hits::{detect_hits, Hit, HitParams};
 use super::window_loudness;
@@ -37,7 +40,7 @@ impl Default for ExampleParams {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PlacedHit {
     pub hit: Hit,
-    /// Index of the bank entry used, its labels, and the retrieval distance.
+    /// Index of the bank entry used, its labels, and the retrieval distance (NaN for random).
     pub entry: usize,
     pub material: Option<String>,
     pub action: Option<String>,
@@ -47,15 +50,22 @@ pub struct PlacedHit {
     pub gain: f32,
 }
 
-/// Detect hits in `coch` and render them from `bank`. The result is at the bank's sample
-/// rate and lasts exactly as long as `coch` (rounded to a sample).
+/// Detect hits in `coch` and render them from `bank` at the bank's sample rate, lasting
+/// exactly as long as `coch` (rounded to a sample).
 pub fn synthesize(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<(Waveform, Vec<PlacedHit>)> {
-    let hits = detect_hits(coch, &p.hits)?;
-    render_hits(coch, &hits, bank, p)
+    let placed = plan(coch, bank, p)?;
+    let r = Renderer::new(bank, &placed, bank.params.rate, coch.duration())?;
+    Ok((r.render_all(), placed))
 }
 
-/// Render given hits (e.g. annotated ones) from `bank`; see [`synthesize`].
-pub fn render_hits(coch: &Cochleagram, hits: &[Hit], bank: &Bank, p: &ExampleParams) -> Result<(Waveform, Vec<PlacedHit>)> {
+/// Detect hits in `coch` and choose an entry and a gain for each.
+pub fn plan(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
+    let hits = detect_hits(coch, &p.hits)?;
+    plan_hits(coch, &hits, bank, p)
+}
+
+/// Choose an entry and a gain for each of `hits` (e.g. annotated ones) in `coch`.
+pub fn plan_hits(coch: &Cochleagram, hits: &[Hit], bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
     let bp = &bank.params;
     if coch.bands != bank.bands || (coch.rate - bp.env_rate).abs() > 1e-9 {
         return Err(Error::Param(format!(
@@ -69,40 +79,121 @@ pub fn render_hits(coch: &Cochleagram, hits: &[Hit], bank: &Bank, p: &ExamplePar
     if !(p.max_gain > 0.0) {
         return Err(Error::Param(format!("max gain must be positive, got {}", p.max_gain)));
     }
-    let rate = bp.rate as f64;
-    let mut out = vec![0.0f32; (coch.duration() * rate).round() as usize];
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(p.seed);
-    let mut placed = Vec::with_capacity(hits.len());
-    for hit in hits {
-        let window = bp.window.extract(coch, hit.step);
-        let loudness = window_loudness(&window, coch.bands, bp.window, bp.compression);
-        let (entry, distance) = match p.retrieval {
-            Retrieval::Nearest => bank.nearest(&window, loudness),
-            Retrieval::Random => (rng.random_range(0..bank.len()), f32::NAN),
-        };
-        let e = &bank.entries[entry];
-        let gain = if e.loudness > 0.0 { (loudness / e.loudness).min(p.max_gain) } else { 0.0 };
-        let start = (hit.time * rate).round() as i64 - e.onset as i64;
-        for (i, &x) in e.snippet.iter().enumerate() {
-            let k = start + i as i64;
-            if k >= 0 && (k as usize) < out.len() {
-                out[k as usize] += gain * x;
+    Ok(hits
+        .iter()
+        .map(|hit| {
+            let window = bp.window.extract(coch, hit.step);
+            let loudness = window_loudness(&window, coch.bands, bp.window, bp.compression);
+            let (entry, distance) = match p.retrieval {
+                Retrieval::Nearest => bank.nearest(&window, loudness),
+                Retrieval::Random => (rng.random_range(0..bank.len()), f32::NAN),
+            };
+            let e = &bank.entries[entry];
+            let gain = if e.loudness > 0.0 { (loudness / e.loudness).min(p.max_gain) } else { 0.0 };
+            PlacedHit {
+                hit: hit.clone(),
+                entry,
+                material: e.material.clone(),
+                action: e.action.clone(),
+                distance,
+                loudness,
+                gain,
+            }
+        })
+        .collect())
+}
+
+/// Renders planned hits into any range of output samples (overlap-add of scaled snippets),
+/// so a long output can be written block by block.
+pub struct Renderer {
+    /// (first output sample, gain, index into `snippets`), sorted by start.
+    notes: Vec<(i64, f32, usize)>,
+    snippets: Vec<Vec<f32>>,
+    longest: usize,
+    len: usize,
+    rate: u32,
+    /// 1, or 1/peak when overlapping hits would exceed full scale (whole clip scaled down
+    /// rather than clipped, so relative loudness is kept).
+    norm: f32,
+}
+
+impl Renderer {
+    /// Prepare rendering `placed` (from [`plan`] with `bank`) at `rate` Hz for `seconds`.
+    pub fn new(bank: &Bank, placed: &[PlacedHit], rate: u32, seconds: f64) -> Result<Renderer> {
+        if rate != bank.params.rate {
+            return Err(Error::Param(format!("rendering at {rate} Hz from a {} Hz bank is not supported", bank.params.rate)));
+        }
+        let mut used: Vec<usize> = placed.iter().map(|p| p.entry).collect();
+        used.sort_unstable();
+        used.dedup();
+        let snippets: Vec<Vec<f32>> = used.iter().map(|&i| bank.entries[i].snippet.clone()).collect();
+        let mut notes: Vec<(i64, f32, usize)> = placed
+            .iter()
+            .map(|p| {
+                let k = used.binary_search(&p.entry).unwrap_or(0);
+                let onset = bank.entries[p.entry].onset as i64;
+                ((p.hit.time * rate as f64).round() as i64 - onset, p.gain, k)
+            })
+            .collect();
+        notes.sort_by_key(|n| n.0);
+        let longest = snippets.iter().map(Vec::len).max().unwrap_or(0);
+        let mut r = Renderer { notes, snippets, longest, len: (seconds * rate as f64).round() as usize, rate, norm: 1.0 };
+        r.norm = 1.0 / r.raw_peak().max(1.0);
+        Ok(r)
+    }
+
+    /// Output length in samples.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Fill `out` with samples `start .. start + out.len()` (clamped to the output length).
+    pub fn render(&self, start: usize, out: &mut [f32]) {
+        out.iter_mut().for_each(|x| *x = 0.0);
+        self.add_raw(start, out);
+        out.iter_mut().for_each(|x| *x *= self.norm);
+    }
+
+    /// The whole output as one waveform.
+    pub fn render_all(&self) -> Waveform {
+        let mut out = vec![0.0; self.len];
+        self.render(0, &mut out);
+        Waveform::new(out, self.rate)
+    }
+
+    fn add_raw(&self, start: usize, out: &mut [f32]) {
+        let (a, b) = (start as i64, (start + out.len()).min(self.len) as i64);
+        // Notes that can overlap [a, b): start in (a − longest, b).
+        let first = self.notes.partition_point(|n| n.0 <= a - self.longest as i64);
+        for &(s, gain, k) in self.notes[first..].iter().take_while(|n| n.0 < b) {
+            let snip = &self.snippets[k];
+            let lo = a.max(s);
+            let hi = b.min(s + snip.len() as i64);
+            for t in lo..hi {
+                out[(t - a) as usize] += gain * snip[(t - s) as usize];
             }
         }
-        placed.push(PlacedHit {
-            hit: hit.clone(),
-            entry,
-            material: e.material.clone(),
-            action: e.action.clone(),
-            distance,
-            loudness,
-            gain,
-        });
     }
-    // Overlapping loud hits may exceed full scale: scale the whole clip down rather than clip.
-    let peak = out.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-    if peak > 1.0 {
-        out.iter_mut().for_each(|x| *x /= peak);
+
+    /// Largest |sample| before normalisation, computed block by block.
+    fn raw_peak(&self) -> f32 {
+        let mut buf = vec![0.0f32; 1 << 16];
+        let mut peak = 0.0f32;
+        let mut start = 0;
+        while start < self.len {
+            let n = buf.len().min(self.len - start);
+            buf[..n].iter_mut().for_each(|x| *x = 0.0);
+            self.add_raw(start, &mut buf[..n]);
+            peak = buf[..n].iter().fold(peak, |m, x| m.max(x.abs()));
+            start += n;
+        }
+        peak
     }
-    Ok((Waveform::new(out, bp.rate), placed))
 }

@@ -13,7 +13,7 @@ pub mod hits;
 pub mod plot;
 
 pub use bank::{Annotation, Bank, BankEntry, BankParams};
-pub use example::{synthesize, ExampleParams, PlacedHit, Retrieval};
+pub use example::{plan, plan_hits, synthesize, ExampleParams, PlacedHit, Renderer, Retrieval};
 pub use hits::{detect_hits, onset_strength, Hit, HitParams};
 
 use crate::Cochleagram;
