@@ -104,53 +104,19 @@ impl BankBuilder {
     /// Add every annotation of one clip whose onset lies inside both the audio and the
     /// cochleagram. `wave` must be at the bank rate (resample it first).
     pub fn add_clip(&mut self, id: &str, wave: &Waveform, coch: &Cochleagram, notes: &[Annotation]) -> Result<()> {
-        let p = &self.params;
-        if wave.rate != p.rate {
-            return Err(Error::Param(format!("clip {id}: audio at {} Hz but the bank stores {} Hz", wave.rate, p.rate)));
-        }
-        if (coch.rate - p.env_rate).abs() > 1e-9 {
-            return Err(Error::Param(format!("clip {id}: cochleagram at {} Hz, bank expects {} Hz", coch.rate, p.env_rate)));
-        }
+        let entries = cut_entries(&self.params, id, wave, coch, notes)?;
+        self.add_entries(id, coch.bands, entries)
+    }
+
+    /// Add entries cut by [`cut_entries`] (lets clips be cut in parallel).
+    pub fn add_entries(&mut self, id: &str, bands: usize, entries: Vec<BankEntry>) -> Result<()> {
         match self.bands {
-            Some(b) if b != coch.bands => {
-                return Err(Error::Param(format!("clip {id}: {} bands, earlier clips had {b}", coch.bands)));
+            Some(b) if b != bands => {
+                return Err(Error::Param(format!("clip {id}: {bands} bands, earlier clips had {b}")));
             }
-            _ => self.bands = Some(coch.bands),
+            _ => self.bands = Some(bands),
         }
-        let mut times: Vec<f64> = notes.iter().map(|a| a.time).collect();
-        times.sort_by(f64::total_cmp);
-        let rate = p.rate as f64;
-        let pre = (p.pre_seconds * rate).round() as usize;
-        let fade = (0.005 * rate).round() as usize; // 5 ms raised-cosine fades: no clicks
-        for a in notes {
-            let onset_sample = (a.time * rate).round() as usize;
-            let anchor = step_of(a.time, p.env_rate).round() as usize;
-            if !a.time.is_finite() || a.time < 0.0 || onset_sample >= wave.len() || anchor >= coch.frames() {
-                continue;
-            }
-            // End at post_seconds, or 10 ms before the next annotated action.
-            let next = times.iter().copied().find(|&t| t > a.time + 1e-6).unwrap_or(f64::INFINITY);
-            let end_time = (a.time + p.post_seconds).min(next - 0.01);
-            let end = ((end_time * rate).round() as usize).min(wave.len());
-            let start = onset_sample.saturating_sub(pre);
-            if end <= onset_sample + fade {
-                continue;
-            }
-            let mut snippet = wave.samples[start..end].to_vec();
-            apply_fades(&mut snippet, onset_sample - start, fade);
-            let window = p.window.extract(coch, anchor);
-            let loudness = window_loudness(&window, coch.bands, p.window, p.compression);
-            self.candidates.push(BankEntry {
-                window,
-                snippet,
-                onset: onset_sample - start,
-                loudness,
-                material: a.material.clone(),
-                action: a.action.clone(),
-                source: id.to_string(),
-                time: a.time,
-            });
-        }
+        self.candidates.extend(entries);
         Ok(())
     }
 
@@ -188,6 +154,56 @@ impl BankBuilder {
         }
         Ok(Bank::from_entries(self.params, bands, entries))
     }
+}
+
+/// The bank entries of one clip: every annotation whose onset lies inside both the audio
+/// and the cochleagram. `wave` must be at the bank rate.
+pub fn cut_entries(p: &BankParams, id: &str, wave: &Waveform, coch: &Cochleagram, notes: &[Annotation]) -> Result<Vec<BankEntry>> {
+    if wave.rate != p.rate {
+        return Err(Error::Param(format!("clip {id}: audio at {} Hz but the bank stores {} Hz", wave.rate, p.rate)));
+    }
+    if (coch.rate - p.env_rate).abs() > 1e-9 {
+        return Err(Error::Param(format!("clip {id}: cochleagram at {} Hz, bank expects {} Hz", coch.rate, p.env_rate)));
+    }
+    let mut times: Vec<f64> = notes.iter().map(|a| a.time).collect();
+    times.sort_by(f64::total_cmp);
+    let rate = p.rate as f64;
+    let pre = (p.pre_seconds * rate).round() as usize;
+    let fade = (0.005 * rate).round() as usize; // 5 ms raised-cosine fades: no clicks
+    let mut out = Vec::new();
+    for a in notes {
+        if !a.time.is_finite() || a.time < 0.0 {
+            continue;
+        }
+        let onset_sample = (a.time * rate).round() as usize;
+        let anchor = step_of(a.time, p.env_rate).round() as usize;
+        if onset_sample >= wave.len() || anchor >= coch.frames() {
+            continue;
+        }
+        // End at post_seconds, or 10 ms before the next annotated action.
+        let next = times.iter().copied().find(|&t| t > a.time + 1e-6).unwrap_or(f64::INFINITY);
+        let end_time = (a.time + p.post_seconds).min(next - 0.01);
+        let end = ((end_time * rate).round().max(0.0) as usize).min(wave.len());
+        let start = onset_sample.saturating_sub(pre);
+        if end <= onset_sample + fade {
+            continue;
+        }
+        let mut snippet = wave.samples[start..end].to_vec();
+        apply_fades(&mut snippet, onset_sample - start, fade);
+        let window = p.window.extract(coch, anchor);
+        let loudness = window_loudness(&window, coch.bands, p.window, p.compression);
+        out.push(BankEntry {
+            window,
+            snippet,
+            onset: onset_sample - start,
+            loudness,
+            material: a.material.clone(),
+            action: a.action.clone(),
+            source: id.to_string(),
+            time: a.time,
+        });
+    }
+    Ok(out)
 }
 
 /// Fade in over the first `fade` samples of the pre-onset part and out over the last `fade`.
