@@ -231,3 +231,21 @@ fn blockwise_rendering_equals_whole_rendering() {
     }
     assert_eq!(blocks, whole.samples);
 }
+
+#[test]
+fn background_keeps_the_floor_and_removes_hits() {
+    // Material 0 hits (decay 3 steps) of amplitude ≤ 0.8 fall below the floor, compressed,
+    // when 0.8·e^(−t/3) < 0.05^(1/0.3), i.e. after t = 3·ln(0.8/0.05^(1/0.3)) ≈ 29 steps. Hits
+    // 45 steps (0.5 s) apart leave floor steps in every 47-step (±0.25 s) window, so the
+    // running minimum is the floor everywhere.
+    let c = coch(&[(0.3, 0, 0.8), (0.8, 0, 0.5), (1.3, 0, 0.7)], 2.0);
+    let bg = synth::background(&c, 0.25);
+    assert_eq!((bg.frames(), bg.bands), (c.frames(), c.bands));
+    assert!(bg.data.iter().all(|&v| (v - FLOOR).abs() < 1e-6), "floor kept, hits gone");
+    // A steady level change lasting longer than 0.5 s is kept (it is background).
+    let mut data = vec![0.1f32; 180 * BANDS];
+    data[60 * BANDS..].iter_mut().for_each(|v| *v = 0.4);
+    let bg = synth::background(&Cochleagram::new(data, BANDS, RATE), 0.25);
+    assert_eq!(bg.frame(179)[0], 0.4);
+    assert_eq!(bg.frame(0)[0], 0.1);
+}

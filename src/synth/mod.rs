@@ -7,11 +7,13 @@
 //! - [`example`]: retrieval and placement → [`Waveform`](crate::Waveform).
 //!
 //! Windows and loudness are defined once here so that the bank and the prediction side agree.
+pub mod background;
 pub mod bank;
 pub mod example;
 pub mod hits;
 pub mod plot;
 
+pub use background::background;
 pub use bank::{Annotation, Bank, BankEntry, BankParams};
 pub use example::{plan, plan_hits, synthesize, ExampleParams, PlacedHit, Renderer, Retrieval};
 pub use hits::{detect_hits, onset_strength, Hit, HitParams};
