@@ -56,8 +56,14 @@ pub struct SynthOptions {
     pub rate: u32,
     /// Parametric synthesis iterations (SPEC §3: 10).
     pub iters: usize,
+    /// Example synthesis: also fill the non-hit background (the cochleagram's running
+    /// minimum over ±`BACKGROUND_SECONDS`) by parametric synthesis.
+    pub background: bool,
     pub seed: u64,
 }
+
+/// Half-width of the running minimum that separates the background from hits (s).
+pub const BACKGROUND_SECONDS: f64 = 0.25;
 
 impl Default for SynthOptions {
     fn default() -> Self {
@@ -67,6 +73,7 @@ impl Default for SynthOptions {
             hits: HitParams::default(),
             rate: 48_000,
             iters: 10,
+            background: false,
             seed: 0,
         }
     }
@@ -241,7 +248,7 @@ impl Synthesis for synth::Renderer {
 /// cross-fades over ±`OVERLAP/2` steps around the chunk boundary (the noise carriers of two
 /// chunks are independent, so equal power keeps the level).
 pub struct Parametric<'a> {
-    coch: &'a Cochleagram,
+    coch: std::borrow::Cow<'a, Cochleagram>,
     params: cochleagram::InvertParams,
     /// Output samples per envelope step.
     per_step: f64,
@@ -256,9 +263,16 @@ const OVERLAP: usize = 20;
 
 impl<'a> Parametric<'a> {
     pub fn new(coch: &'a Cochleagram, params: cochleagram::InvertParams) -> Self {
+        Self::from_cow(std::borrow::Cow::Borrowed(coch), params)
+    }
+    pub fn new_owned(coch: Cochleagram, params: cochleagram::InvertParams) -> Self {
+        Self::from_cow(std::borrow::Cow::Owned(coch), params)
+    }
+    fn from_cow(coch: std::borrow::Cow<'a, Cochleagram>, params: cochleagram::InvertParams) -> Self {
         let per_step = params.rate as f64 / coch.rate;
         let len = (coch.frames() as f64 * per_step).round() as usize;
-        Parametric { coch, params, per_step, len, chunks: coch.frames().div_ceil(CHUNK).max(1), cache: Vec::new() }
+        let chunks = coch.frames().div_ceil(CHUNK).max(1);
+        Parametric { coch, params, per_step, len, chunks, cache: Vec::new() }
     }
 
     /// Inverted chunk `k`: (first global sample, samples).
@@ -328,6 +342,29 @@ impl Synthesis for Parametric<'_> {
     }
 }
 
+/// The sum of two syntheses of the same rate and length.
+struct Sum<'a> {
+    a: Box<dyn Synthesis + 'a>,
+    b: Box<dyn Synthesis + 'a>,
+    buf: Vec<f32>,
+}
+
+impl Synthesis for Sum<'_> {
+    fn rate(&self) -> u32 {
+        self.a.rate()
+    }
+    fn len(&self) -> usize {
+        self.a.len()
+    }
+    fn render(&mut self, start: usize, out: &mut [f32]) -> Result<()> {
+        self.a.render(start, out)?;
+        self.buf.resize(out.len(), 0.0);
+        self.b.render(start, &mut self.buf)?;
+        out.iter_mut().zip(&self.buf).for_each(|(o, x)| *o += x);
+        Ok(())
+    }
+}
+
 /// Hits and a renderer for `coch` (example synthesis needs `bank`).
 pub fn synthesis<'a>(
     coch: &'a Cochleagram,
@@ -341,7 +378,12 @@ pub fn synthesis<'a>(
             let p = ExampleParams { retrieval: opts.retrieval, hits: opts.hits.clone(), seed: opts.seed, ..Default::default() };
             let placed = synth::plan_hits(coch, &hits, bank, &p)?;
             let r = synth::Renderer::new(bank, &placed, opts.rate, coch.duration())?;
-            Ok((Box::new(r), hits, placed))
+            if !opts.background {
+                return Ok((Box::new(r), hits, placed));
+            }
+            let bg = synth::background(coch, BACKGROUND_SECONDS);
+            let p = cochleagram::InvertParams { iters: opts.iters, rate: opts.rate, seed: opts.seed };
+            Ok((Box::new(Sum { a: Box::new(r), b: Box::new(Parametric::new_owned(bg, p)), buf: Vec::new() }), hits, placed))
         }
         SynthMode::Parametric => {
             let p = cochleagram::InvertParams { iters: opts.iters, rate: opts.rate, seed: opts.seed };
