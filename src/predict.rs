@@ -382,11 +382,11 @@ pub fn synthesis<'a>(
                 return Ok((Box::new(r), hits, placed));
             }
             let bg = synth::background(coch, BACKGROUND_SECONDS);
-            let p = cochleagram::InvertParams { iters: opts.iters, rate: opts.rate, seed: opts.seed };
+            let p = cochleagram::InvertParams { iters: opts.iters, rate: opts.rate, seed: opts.seed, ..Default::default() };
             Ok((Box::new(Sum { a: Box::new(r), b: Box::new(Parametric::new_owned(bg, p)), buf: Vec::new() }), hits, placed))
         }
         SynthMode::Parametric => {
-            let p = cochleagram::InvertParams { iters: opts.iters, rate: opts.rate, seed: opts.seed };
+            let p = cochleagram::InvertParams { iters: opts.iters, rate: opts.rate, seed: opts.seed, ..Default::default() };
             Ok((Box::new(Parametric::new(coch, p)), hits, Vec::new()))
         }
     }
