@@ -92,6 +92,8 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     if !a.video.is_file() {
         bail!("{}: no such video file", a.video.display());
     }
+    // Fail on an unreadable video before the (slower) model load.
+    foley::video::probe(&a.video)?;
     let dir = match &a.model {
         Some(d) => d.clone(),
         None => predict::default_model_dir()?,
