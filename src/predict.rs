@@ -165,14 +165,14 @@ impl Pipeline {
     #[cfg(feature = "video")]
     pub fn cochleagram(&self, video: &Path, progress: &dyn Fn(u64, u64)) -> Result<Cochleagram> {
         use crate::video;
-        const CHUNK: usize = 32;
+        const FRAMES_PER_PUSH: usize = 32;
         let c = self.model.config();
         let cfg = video::SampleConfig { width: c.width, height: c.height, fps: c.fps, ..Default::default() };
         let mut frames = video::open_frames(video, &cfg)?;
         let expected = frames.info().sampled_frames(c.fps);
         let mut predictor = self.model.predictor();
         let mut data = Vec::new();
-        let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(CHUNK);
+        let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(FRAMES_PER_PUSH);
         let mut n = 0u64;
         let mut flush = |chunk: &mut Vec<Vec<u8>>, data: &mut Vec<f32>, n: u64| -> Result<()> {
             let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
@@ -184,7 +184,7 @@ impl Pipeline {
         for f in frames.by_ref() {
             chunk.push(f?.rgb);
             n += 1;
-            if chunk.len() == CHUNK {
+            if chunk.len() == FRAMES_PER_PUSH {
                 flush(&mut chunk, &mut data, n)?;
             }
         }
@@ -254,12 +254,17 @@ pub struct Parametric<'a> {
     per_step: f64,
     len: usize,
     chunks: usize,
+    /// Steps per chunk and steps of context inverted on each side.
+    chunk: usize,
+    overlap: usize,
     /// Inverted chunks kept for the blocks being rendered: (index, first sample, samples).
     cache: Vec<(usize, i64, Vec<f32>)>,
 }
 
-const CHUNK: usize = 900;
-const OVERLAP: usize = 20;
+/// Default chunk: 10 s of steps (a few MB of audio per chunk).
+pub const CHUNK: usize = 900;
+/// Default context/cross-fade: 20 steps (0.22 s).
+pub const OVERLAP: usize = 20;
 
 impl<'a> Parametric<'a> {
     pub fn new(coch: &'a Cochleagram, params: cochleagram::InvertParams) -> Self {
@@ -271,8 +276,22 @@ impl<'a> Parametric<'a> {
     fn from_cow(coch: std::borrow::Cow<'a, Cochleagram>, params: cochleagram::InvertParams) -> Self {
         let per_step = params.rate as f64 / coch.rate;
         let len = (coch.frames() as f64 * per_step).round() as usize;
-        let chunks = coch.frames().div_ceil(CHUNK).max(1);
-        Parametric { coch, params, per_step, len, chunks, cache: Vec::new() }
+        let mut p = Parametric { coch, params, per_step, len, chunks: 1, chunk: CHUNK, overlap: OVERLAP, cache: Vec::new() };
+        p.set_chunking(CHUNK, OVERLAP);
+        p
+    }
+
+    /// Invert in chunks of `chunk` steps with `overlap` steps of context (even, ≤ chunk).
+    pub fn with_chunking(mut self, chunk: usize, overlap: usize) -> Self {
+        self.set_chunking(chunk, overlap);
+        self
+    }
+
+    fn set_chunking(&mut self, chunk: usize, overlap: usize) {
+        self.chunk = chunk.max(1);
+        self.overlap = (overlap.min(self.chunk) / 2) * 2;
+        self.chunks = self.coch.frames().div_ceil(self.chunk).max(1);
+        self.cache.clear();
     }
 
     /// Inverted chunk `k`: (first global sample, samples).
@@ -282,8 +301,8 @@ impl<'a> Parametric<'a> {
             return Ok((c.1, &c.2));
         }
         let frames = self.coch.frames();
-        let s = (k * CHUNK).saturating_sub(OVERLAP);
-        let e = ((k + 1) * CHUNK + OVERLAP).min(frames);
+        let s = (k * self.chunk).saturating_sub(self.overlap);
+        let e = ((k + 1) * self.chunk + self.overlap).min(frames);
         let b = self.coch.bands;
         let sub = Cochleagram::new(self.coch.data[s * b..e * b].to_vec(), b, self.coch.rate);
         // A different seed per chunk, derived from the user's.
@@ -297,15 +316,18 @@ impl<'a> Parametric<'a> {
 
     /// Weight of chunk `k` at step position `u` (fractional).
     fn weight(&self, k: usize, u: f64) -> f32 {
-        let h = OVERLAP as f64 / 2.0;
+        let h = self.overlap as f64 / 2.0;
+        if h == 0.0 {
+            return if k == (u / self.chunk as f64).floor() as usize { 1.0 } else { 0.0 };
+        }
         let mut w = 1.0;
         if k > 0 {
-            let b = (k * CHUNK) as f64;
+            let b = (k * self.chunk) as f64;
             let phi = ((u - (b - h)) / (2.0 * h)).clamp(0.0, 1.0);
             w *= (phi * std::f64::consts::FRAC_PI_2).sin();
         }
         if k + 1 < self.chunks {
-            let b = ((k + 1) * CHUNK) as f64;
+            let b = ((k + 1) * self.chunk) as f64;
             let phi = ((u - (b - h)) / (2.0 * h)).clamp(0.0, 1.0);
             w *= (phi * std::f64::consts::FRAC_PI_2).cos();
         }
@@ -322,11 +344,11 @@ impl Synthesis for Parametric<'_> {
     }
     fn render(&mut self, start: usize, out: &mut [f32]) -> Result<()> {
         out.iter_mut().for_each(|x| *x = 0.0);
-        let h = OVERLAP as f64 / 2.0;
+        let h = self.overlap as f64 / 2.0;
         let u0 = start as f64 / self.per_step - h;
         let u1 = (start + out.len()) as f64 / self.per_step + h;
-        let k0 = (u0.max(0.0) / CHUNK as f64).floor() as usize;
-        let k1 = ((u1 / CHUNK as f64).floor() as usize).min(self.chunks - 1);
+        let k0 = (u0.max(0.0) / self.chunk as f64).floor() as usize;
+        let k1 = ((u1 / self.chunk as f64).floor() as usize).min(self.chunks - 1);
         for k in k0..=k1 {
             let weights: Vec<f32> =
                 (0..out.len()).map(|i| self.weight(k, (start + i) as f64 / self.per_step)).collect();
