@@ -399,7 +399,7 @@ pub fn synthesis<'a>(
             let bank = bank.ok_or_else(|| Error::Param("example synthesis needs a sound bank".into()))?;
             let p = ExampleParams { retrieval: opts.retrieval, hits: opts.hits.clone(), seed: opts.seed, ..Default::default() };
             let placed = synth::plan_hits(coch, &hits, bank, &p)?;
-            let r = synth::Renderer::new(bank, &placed, opts.rate, coch.duration())?;
+            let r = synth::Renderer::new_resampled(bank, &placed, opts.rate, coch.duration(), &crate::audio::resample)?;
             if !opts.background {
                 return Ok((Box::new(r), hits, placed));
             }

@@ -77,3 +77,28 @@ fn wav_is_written_block_by_block_and_deterministically() {
     let ex = SynthOptions { mode: SynthMode::Example, ..opts };
     assert!(predict::synthesis(&c, None, &ex).is_err());
 }
+
+#[test]
+fn example_rendering_at_another_rate_keeps_onsets_in_place() {
+    use foley::synth::{Annotation, Bank, BankParams, ExampleParams, Hit};
+    // A bank of one click: a 22 050 Hz recording with a unit impulse at 0.5 s.
+    let bp = BankParams::default();
+    let mut w = Waveform::silence(1.0, bp.rate);
+    w.samples[(0.5 * bp.rate as f64) as usize] = 1.0;
+    let coch = Cochleagram::new(vec![0.2; 90 * 42], 42, 90.0);
+    let note = Annotation { time: 0.5, material: None, action: None };
+    let bank = Bank::build(&[(w, coch.clone(), vec![note])], &bp).unwrap();
+    // Hits at 0.25 s and 0.7 s (no onset detection involved).
+    let hits = [0.25, 0.7].map(|t: f64| Hit { step: (t * 90.0) as usize + 1, time: t, strength: 1.0 });
+    let placed = foley::synth::plan_hits(&coch, &hits, &bank, &ExampleParams::default()).unwrap();
+    let r = foley::synth::Renderer::new_resampled(&bank, &placed, 48_000, 1.0, &foley::audio::resample).unwrap();
+    let out = r.render_all();
+    assert_eq!(out.len(), 48_000);
+    for t in [0.25, 0.7] {
+        // The resampled click peaks where the hit is, to within one output sample.
+        let c = (t * 48_000.0) as usize;
+        let seg = &out.samples[c - 100..c + 100];
+        let k = seg.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).unwrap().0;
+        assert!((k as i64 - 100).abs() <= 1, "click at {t} s peaks {} samples off", k as i64 - 100);
+    }
+}

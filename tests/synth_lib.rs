@@ -218,7 +218,7 @@ fn blockwise_rendering_equals_whole_rendering() {
     let c = coch(&pred, 1.5);
     let p = ExampleParams { hits: HitParams { min_spacing: 0.02, ..Default::default() }, ..Default::default() };
     let placed = synth::plan(&c, &b, &p).unwrap();
-    let r = synth::Renderer::new(&b, &placed, SR, c.duration()).unwrap();
+    let r = synth::Renderer::new(&b, &placed, c.duration()).unwrap();
     let whole = r.render_all();
     assert!(whole.peak() <= 1.0 + 1e-6);
     // Blocks of an odd size (1000 samples) that cut through snippets.

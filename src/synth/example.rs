@@ -54,7 +54,7 @@ pub struct PlacedHit {
 /// exactly as long as `coch` (rounded to a sample).
 pub fn synthesize(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<(Waveform, Vec<PlacedHit>)> {
     let placed = plan(coch, bank, p)?;
-    let r = Renderer::new(bank, &placed, bank.params.rate, coch.duration())?;
+    let r = Renderer::new(bank, &placed, coch.duration())?;
     Ok((r.render_all(), placed))
 }
 
@@ -119,20 +119,44 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    /// Prepare rendering `placed` (from [`plan`] with `bank`) at `rate` Hz for `seconds`.
-    pub fn new(bank: &Bank, placed: &[PlacedHit], rate: u32, seconds: f64) -> Result<Renderer> {
-        if rate != bank.params.rate {
-            return Err(Error::Param(format!("rendering at {rate} Hz from a {} Hz bank is not supported", bank.params.rate)));
+    /// Prepare rendering `placed` (from [`plan`] with `bank`) at the bank's rate for `seconds`.
+    pub fn new(bank: &Bank, placed: &[PlacedHit], seconds: f64) -> Result<Renderer> {
+        Self::new_resampled(bank, placed, bank.params.rate, seconds, &|w, _| w.clone())
+    }
+
+    /// Like [`Renderer::new`] at `rate` Hz: the entries used are converted with `resample`
+    /// (a zero-phase resampler such as `audio::resample`, so an onset at sample o lands at
+    /// o·rate/bank rate).
+    pub fn new_resampled(
+        bank: &Bank,
+        placed: &[PlacedHit],
+        rate: u32,
+        seconds: f64,
+        resample: &dyn Fn(&Waveform, u32) -> Waveform,
+    ) -> Result<Renderer> {
+        if rate == 0 || !(seconds >= 0.0) {
+            return Err(Error::Param(format!("cannot render {seconds} s at {rate} Hz")));
         }
         let mut used: Vec<usize> = placed.iter().map(|p| p.entry).collect();
         used.sort_unstable();
         used.dedup();
-        let snippets: Vec<Vec<f32>> = used.iter().map(|&i| bank.entries[i].snippet.clone()).collect();
+        let from = bank.params.rate;
+        let snippets: Vec<Vec<f32>> = used
+            .iter()
+            .map(|&i| {
+                let s = &bank.entries[i].snippet;
+                if rate == from {
+                    s.clone()
+                } else {
+                    resample(&Waveform::new(s.clone(), from), rate).samples
+                }
+            })
+            .collect();
         let mut notes: Vec<(i64, f32, usize)> = placed
             .iter()
             .map(|p| {
                 let k = used.binary_search(&p.entry).unwrap_or(0);
-                let onset = bank.entries[p.entry].onset as i64;
+                let onset = (bank.entries[p.entry].onset as f64 * rate as f64 / from as f64).round() as i64;
                 ((p.hit.time * rate as f64).round() as i64 - onset, p.gain, k)
             })
             .collect();
