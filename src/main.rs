@@ -2,6 +2,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod cli;
+
 #[derive(Parser)]
 #[command(name = "foley", version, about = "Predict the sound of things being struck or scratched from silent video",
     long_about = None, propagate_version = true)]
@@ -14,7 +16,18 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Greatest Hits data: generate a synthetic set, or validate a folder.
+    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset check data/synth")]
+    Dataset(cli::dataset::DatasetArgs),
+    /// Cochleagram (42 subband envelopes at 90 Hz) of an audio file or a video's audio track.
+    Features(cli::features::FeaturesArgs),
+    /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
+    Invert(cli::invert::InvertArgs),
+    /// Sound banks for example-based synthesis.
+    #[command(subcommand)]
+    Bank(cli::bank::BankCommand),
+}
 
 fn main() {
     let cli = Cli::parse();
@@ -26,5 +39,10 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    match cli.command {}
+    match cli.command {
+        Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
+        Command::Features(a) => cli::features::run(a, cli.quiet),
+        Command::Invert(a) => cli::invert::run(a, cli.quiet),
+        Command::Bank(c) => cli::bank::run(c, cli.quiet),
+    }
 }

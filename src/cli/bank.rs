@@ -54,7 +54,7 @@ fn build(a: BuildArgs, quiet: bool) -> Result<()> {
         _ => foley::dataset::Split::Test,
     };
     let params = BankParams { max_entries: a.max_entries, rate: a.rate, post_seconds: a.seconds, seed: a.seed, ..Default::default() };
-    let pb = super::progress_bar(quiet, ds.clips(split).count() as u64, "clips");
+    let pb = super::progress_bar(ds.clips(split).count() as u64, quiet, "clips");
     let bank = from_data::build_from_dataset(&ds, split, &params, &|done, _| pb.set_position(done))?;
     pb.finish_and_clear();
     bank.save(&a.output)?;

@@ -1,18 +1,20 @@
-//! CLI glue of subcommands that need more than a few lines (the work is in the library).
+//! CLI glue for the subcommands whose argument handling is more than a few lines.
 pub mod bank;
-#[cfg(feature = "video")]
-pub mod predict;
+pub mod dataset;
+pub mod features;
+pub mod invert;
 
-/// A progress bar on stderr (hidden with `--quiet`).
-pub fn progress_bar(quiet: bool, len: u64, what: &str) -> indicatif::ProgressBar {
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A progress bar on stderr of `len` units, hidden with `--quiet`.
+pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
     if quiet {
-        return indicatif::ProgressBar::hidden();
+        return ProgressBar::hidden();
     }
-    let pb = indicatif::ProgressBar::new(len);
-    let style = indicatif::ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} {per_sec} ETA {eta}")
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> ");
-    pb.set_style(style);
-    pb.set_message(what.to_string());
-    pb
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed_precise}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
 }

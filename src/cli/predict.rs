@@ -111,7 +111,7 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     if a.synth == SynthMode::Example {
         pipeline.bank()?;
     }
-    let pb = super::progress_bar(quiet, 0, "frames");
+    let pb = super::progress_bar(0, quiet, "frames");
     let coch = pipeline.cochleagram(&a.video, &|done, total| {
         pb.set_length(total);
         pb.set_position(done);

@@ -8,6 +8,7 @@
 //!
 //! Windows and loudness are defined once here so that the bank and the prediction side agree.
 pub mod background;
+pub mod from_data;
 pub mod bank;
 pub mod example;
 pub mod hits;
