@@ -41,11 +41,11 @@ impl Default for BankParams {
         BankParams {
             rate: 22_050,
             pre_seconds: 0.02,
-            post_seconds: 0.4,
+            post_seconds: 0.35,
             window: Window { pre: 2, post: 15 },
             env_rate: crate::cochleagram::ENVELOPE_RATE,
             compression: 0.3,
-            max_entries: 400,
+            max_entries: 256,
             seed: 0,
         }
     }
