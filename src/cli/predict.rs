@@ -81,6 +81,12 @@ fn out_kind(path: &Path) -> Result<OutKind> {
 pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     let t0 = Instant::now();
     let kind = out_kind(&a.output)?;
+    if !(8_000..=384_000).contains(&a.rate) {
+        bail!("--rate {}: the output sample rate must be 8000..384000 Hz", a.rate);
+    }
+    if a.iters == 0 || !(a.threshold >= 0.0) || !(a.min_spacing >= 0.0) {
+        bail!("--iters must be at least 1, --threshold and --min-spacing at least 0");
+    }
     for extra in [&a.features, &a.plot].into_iter().flatten() {
         if extra == &a.output {
             bail!("{}: given both as output and as --features/--plot", extra.display());
