@@ -40,9 +40,10 @@ pub struct PredictArgs {
     /// Seed of random choices (parametric noise, random retrieval): same seed, same output.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Example synthesis: also fill the non-hit background by parametric synthesis.
+    /// Example synthesis: leave the non-hit background silent instead of filling it by
+    /// parametric synthesis.
     #[arg(long)]
-    background: bool,
+    no_background: bool,
     /// Output sample rate (Hz).
     #[arg(long, default_value_t = 48_000)]
     rate: u32,
@@ -111,7 +112,7 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
         hits: HitParams { threshold: a.threshold, min_spacing: a.min_spacing, ..Default::default() },
         rate: a.rate,
         iters: a.iters,
-        background: a.background,
+        background: !a.no_background,
         seed: a.seed,
     };
     if a.synth == SynthMode::Example {
