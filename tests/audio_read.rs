@@ -1,5 +1,5 @@
 //! read_audio on WAV variants (hound) and, with FFmpeg, compressed audio and video tracks.
-use foley::audio::{read_audio, read_wav, resample, write_wav, SampleFormat};
+use foley::audio::{read_audio, read_wav, resample};
 use foley::Waveform;
 use std::f64::consts::PI;
 use std::path::Path;
@@ -78,16 +78,24 @@ mod with_ffmpeg {
     fn compressed_audio_and_video_tracks() {
         let dir = tempfile::tempdir().unwrap();
         let wav = dir.path().join("t.wav");
-        write_wav(&wav, &tone(1000.0, 0.5, 44_100, 1.0), SampleFormat::Float32).unwrap();
-        // FLAC is lossless (16-bit here), so the tone's amplitude survives to 1e-3;
-        // AAC in an mp4 video is lossy, so only loosely.
+        // stereo 16-bit: left 0.75·tone, right 0.25·tone → mono average 0.5·tone
+        let frames: Vec<Vec<f64>> = (0..44_100)
+            .map(|i| {
+                let v = (2.0 * PI * 1000.0 * i as f64 / 44_100.0).sin();
+                vec![0.75 * v, 0.25 * v]
+            })
+            .collect();
+        let spec = hound::WavSpec { channels: 2, sample_rate: 44_100, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+        write_hound(&wav, spec, &frames);
+        // FLAC is lossless, so the amplitude survives to 16-bit precision; AAC in an mp4
+        // video is lossy, so only loosely.
         let flac = dir.path().join("t.flac");
         let mp4 = dir.path().join("t.mp4");
-        assert!(ffmpeg(&["-i", wav.to_str().unwrap(), "-ac", "2", flac.to_str().unwrap()]), "ffmpeg CLI needed (tools/setup installs it)");
+        assert!(ffmpeg(&["-i", wav.to_str().unwrap(), flac.to_str().unwrap()]), "ffmpeg CLI needed (tools/setup installs it)");
         assert!(ffmpeg(&["-f", "lavfi", "-i", "testsrc=d=1:s=64x64:r=30", "-i", wav.to_str().unwrap(), "-c:v", "libx264", "-c:a", "aac", "-b:a", "192k", "-shortest", mp4.to_str().unwrap()]));
         let f = read_audio(&flac).unwrap();
         assert_eq!((f.rate, f.len()), (44_100, 44_100));
-        assert!((amplitude(&f, 1000.0) - 0.5).abs() < 1e-3);
+        assert!((amplitude(&f, 1000.0) - 0.5).abs() < 1e-3, "{}", amplitude(&f, 1000.0));
         let m = read_audio(&mp4).unwrap();
         assert_eq!(m.rate, 44_100);
         assert!((m.duration() - 1.0).abs() < 0.1, "{}", m.duration());

@@ -42,7 +42,8 @@ fn features_then_invert_round_trip() {
     assert_eq!(code, 0, "{err}");
     let w = foley::audio::read_wav(&wav).unwrap();
     assert_eq!(w.rate, 22_050);
-    assert_eq!(w.len(), (108 * 20_000usize).div_ceil(90) * 22_050 / 20_000 + 1); // ceil(24 000·441/400)
+    // 108 steps → ceil(108·2000/9) = 24 000 samples at 20 kHz → ceil(24 000·441/400) = 26 460
+    assert_eq!(w.len(), 26_460);
 }
 
 #[test]
