@@ -2,6 +2,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod cli;
+
 #[derive(Parser)]
 #[command(name = "foley", version, about = "Predict the sound of things being struck or scratched from silent video",
     long_about = None, propagate_version = true)]
@@ -14,7 +16,12 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Show a video's streams (container, codec, size, rate, duration, frames, audio) and
+    /// optionally draw a contact sheet of what the model sees.
+    #[cfg(feature = "video")]
+    Inspect(cli::inspect::InspectArgs),
+}
 
 fn main() {
     let cli = Cli::parse();
@@ -26,5 +33,8 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    match cli.command {}
+    match cli.command {
+        #[cfg(feature = "video")]
+        Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
+    }
 }
