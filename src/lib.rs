@@ -7,7 +7,9 @@ pub mod audio;
 pub mod cochleagram;
 pub mod dataset;
 pub mod error;
+pub mod model;
 pub mod npy;
+pub mod train;
 pub mod util;
 #[cfg(feature = "video")]
 pub mod video;
