@@ -6,6 +6,7 @@
 pub mod audio;
 pub mod cochleagram;
 pub mod error;
+pub mod eval;
 pub mod npy;
 pub mod util;
 
