@@ -167,3 +167,59 @@ fn onset_metric_agrees_with_librosa_reference() {
     // The fixture is not degenerate: scores lie strictly between the trivial extremes.
     assert!(ours_real.ap.unwrap() > 0.2 && ours_real.ap.unwrap() < 0.95);
 }
+
+/// Four impacts at known times (0.5, 1.3, 2.1, 2.9 s), in a 4 s clip at `rate`, optionally
+/// shifted and with one left out.
+fn four_hits(rate_shift: f64, skip: Option<usize>) -> (Waveform, Vec<f64>) {
+    let times = vec![0.5, 1.3, 2.1, 2.9];
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut x = noise(&mut rng, 0.001);
+    for (i, &t) in times.iter().enumerate() {
+        if Some(i) != skip {
+            add_impact(&mut x, &mut rng, t + rate_shift, 0.5);
+        }
+    }
+    (Waveform::new(x, RATE), times)
+}
+
+#[test]
+fn hand_built_cases_have_known_scores() {
+    let p = OnsetParams::default();
+    let (wave, times) = four_hits(0.0, None);
+    let onsets = detect_onsets(&wave, &p);
+    // Every impact is detected, within one hop (512/22050 = 23 ms) plus the detector's
+    // 3-frame centring shift uncertainty; no extra onsets.
+    assert_eq!(onsets.samples.len(), 4, "{:?}", onsets.times());
+    for (d, t) in onsets.times().iter().zip(&times) {
+        assert!((d - t).abs() < 0.05, "detected {d} for {t}");
+    }
+    // Perfect prediction (the real sound itself) → AP 1 and accuracy 1, against its own onsets
+    // and against the annotations.
+    for reference in [onsets.times(), times.clone()] {
+        let s = score_onsets(&onsets, &reference);
+        assert_eq!((s.ap, s.accuracy, s.count_right), (Some(1.0), Some(1.0), true));
+    }
+    // Shifted by 0.2 s (> 0.1 s tolerance) → 0.
+    let (shifted, _) = four_hits(0.2, None);
+    let s = score_onsets(&detect_onsets(&shifted, &p), &times);
+    assert_eq!((s.ap, s.accuracy), (Some(0.0), Some(0.0)));
+    // One missed hit of four → accuracy 0.75, and AP 0.75 (the three found rank first).
+    let (missing, _) = four_hits(0.0, Some(2));
+    let s = score_onsets(&detect_onsets(&missing, &p), &times);
+    assert_eq!((s.accuracy, s.ap, s.count_right), (Some(0.75), Some(0.75), false));
+    // Silence → no generated onsets → 0.
+    let s = score_onsets(&detect_onsets(&Waveform::silence(4.0, RATE), &p), &times);
+    assert_eq!((s.ap, s.accuracy, s.generated), (Some(0.0), Some(0.0), 0));
+}
+
+#[test]
+fn other_sample_rates_are_resampled_first() {
+    // The same impacts generated at 48 kHz are found at the same times (±1 hop, 23 ms).
+    let (wave, times) = four_hits(0.0, None);
+    let at48 = foley::eval::resample(&wave, 48_000);
+    let onsets = detect_onsets(&at48, &OnsetParams::default());
+    assert_eq!(onsets.signal.rate, RATE);
+    assert_eq!(onsets.samples.len(), 4, "{:?}", onsets.times());
+    let s = score_onsets(&onsets, &times);
+    assert_eq!(s.ap, Some(1.0));
+}
