@@ -13,35 +13,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::Path;
 
-const RATE: u32 = 22_050;
-const SECONDS: f64 = 4.0;
-
-/// An impact: three decaying modes plus a 5 ms noise burst, added at `time`.
-fn add_impact(x: &mut [f32], rng: &mut ChaCha8Rng, time: f64, amp: f32) {
-    let start = (time * RATE as f64) as usize;
-    let modes: Vec<(f64, f64, f64)> = (0..3)
-        .map(|_| (rng.random_range(300.0..4000.0), rng.random_range(15.0..60.0), rng.random_range(0.3..1.0)))
-        .collect();
-    let norm: f64 = modes.iter().map(|m| m.2).sum();
-    for i in 0..(0.6 * RATE as f64) as usize {
-        let k = start + i;
-        if k >= x.len() {
-            break;
-        }
-        let t = i as f64 / RATE as f64;
-        let tone: f64 = modes
-            .iter()
-            .map(|(f, d, g)| g * (-d * t).exp() * (2.0 * std::f64::consts::PI * f * t).sin())
-            .sum::<f64>()
-            / norm;
-        let burst = if t < 0.005 { rng.random_range(-1.0..1.0) * (1.0 - t / 0.005) } else { 0.0 };
-        x[k] += amp * (0.8 * tone + 0.4 * burst) as f32;
-    }
-}
-
-fn noise(rng: &mut ChaCha8Rng, level: f32) -> Vec<f32> {
-    (0..(SECONDS * RATE as f64) as usize).map(|_| level * rng.random_range(-1.0f32..1.0)).collect()
-}
+mod eval_common;
+use eval_common::{add_impact, noise, RATE, SECONDS};
 
 /// Fixture clips: (name, generated, real, annotated times). The "real" sound has 3–7 impacts
 /// ≥ 0.3 s apart; the "generated" one keeps each with probability 0.8, jitters its time

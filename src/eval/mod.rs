@@ -6,9 +6,11 @@ pub mod hits;
 pub mod material;
 pub mod onset;
 mod resample;
+pub mod score;
 
 pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
+pub use score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialModel, Output, SystemMetrics};
 
 use crate::audio::Waveform;
 
