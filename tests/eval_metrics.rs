@@ -70,3 +70,105 @@ fn real_sound_silence_and_shifted_sound_score_as_expected() {
     assert_eq!(late.onsets_vs_annotations.ap, Some(0.0));
     assert_eq!(late.onsets_vs_real.ap, Some(0.0));
 }
+
+#[test]
+fn report_writes_json_and_a_page_whose_links_all_exist() {
+    use foley::eval::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
+    let tmp = tempfile::tempdir().unwrap();
+    let train: Vec<EvalClip> = (0..4).map(eval_clip).collect();
+    let material = MaterialModel::train(train.iter().map(|c| (&c.real_features, c.actions.as_slice()))).unwrap();
+    let test: Vec<EvalClip> = (200..202).map(eval_clip).collect();
+    let video = tmp.path().join("v.mp4");
+    std::fs::write(&video, b"not really a video").unwrap();
+    let out = tmp.path().join("report");
+    let mut w = ReportWriter::create(&out).unwrap();
+    let mut clips = Vec::new();
+    for c in &test {
+        let output = Output { wave: c.real.clone(), cochleagram: None };
+        clips.push(score_clip(c, &output, Some(&material), &stand_in_features).unwrap());
+        w.add_clip(&ClipAssets {
+            id: &c.id,
+            video: Some(&video),
+            real: &c.real,
+            real_features: &c.real_features,
+            predicted: &output.wave,
+            predicted_features: &c.real_features,
+        })
+        .unwrap();
+    }
+    let meta = ReportMeta {
+        foley_version: "test".into(),
+        data: "d".into(),
+        split: "test".into(),
+        model: "m".into(),
+        synth: "example".into(),
+        material_classes: material.classes.clone(),
+        material_train_hits: material.train_hits,
+        seconds: 1.0,
+    };
+    let result = SystemResult { metrics: SystemMetrics::from_clips("real sound", &clips), clips };
+    let expected_ap = result.metrics.onsets_vs_annotations.ap;
+    w.finish(&meta, &[result]).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap();
+    assert_eq!(json["systems"][0]["name"], "real sound");
+    assert_eq!(json["systems"][0]["onsets_vs_annotations"]["ap"].as_f64(), expected_ap);
+    assert_eq!(json["clips"].as_array().unwrap().len(), 2);
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    let links: Vec<&str> = html.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+    // Per clip: video, 2 pictures, 2 sounds.
+    assert_eq!(links.len(), 2 * 5);
+    for l in links {
+        assert!(out.join(l).is_file(), "{l} missing");
+    }
+    // No temporary files left behind.
+    let leftovers: Vec<_> = walk(&out).into_iter().filter(|p| p.to_string_lossy().contains(".partial-")).collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+/// Renders a small report (with a real H.264 video made by the ffmpeg CLI) and opens it in
+/// headless Chromium through tools/eval_screenshot, which fails on any broken image or player.
+/// Needs Debian's `chromium`: cargo test --test eval_metrics -- --ignored report_renders_in_chromium
+#[test]
+#[ignore = "needs chromium and the ffmpeg CLI"]
+fn report_renders_in_chromium() {
+    use foley::eval::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
+    let tmp = tempfile::tempdir().unwrap();
+    let video = tmp.path().join("clip.mp4");
+    let st = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=30:duration=4", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .arg(&video)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let c = eval_clip(300);
+    let out = tmp.path().join("report");
+    let mut w = ReportWriter::create(&out).unwrap();
+    let output = Output { wave: c.real.clone(), cochleagram: None };
+    let clips = vec![score_clip(&c, &output, None, &stand_in_features).unwrap()];
+    w.add_clip(&ClipAssets { id: &c.id, video: Some(&video), real: &c.real, real_features: &c.real_features, predicted: &output.wave, predicted_features: &c.real_features }).unwrap();
+    let meta = ReportMeta { foley_version: "test".into(), data: "d".into(), split: "test".into(), model: "m".into(), synth: "example".into(), material_classes: vec![], material_train_hits: 0, seconds: 0.0 };
+    w.finish(&meta, &[SystemResult { metrics: SystemMetrics::from_clips("real sound", &clips), clips }]).unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/eval_screenshot");
+    let o = std::process::Command::new(script).arg(&out).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    eprintln!("{text}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success() && text.contains("render check: ok"), "{text}");
+    if let Ok(keep) = std::env::var("FOLEY_KEEP_SCREENSHOT") {
+        std::fs::copy(out.join("screenshot.png"), keep).unwrap();
+    }
+    // The check notices a missing picture and a missing sound.
+    std::fs::remove_file(out.join("clips/clip300/predicted.png")).unwrap();
+    std::fs::remove_file(out.join("clips/clip300/real.wav")).unwrap();
+    let o = std::process::Command::new(script).arg(&out).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success() && text.contains("broken: clips/clip300/predicted.png clips/clip300/real.wav"), "{text}");
+}
