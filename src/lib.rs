@@ -9,6 +9,8 @@ pub mod error;
 pub mod eval;
 pub mod npy;
 pub mod util;
+#[cfg(feature = "video")]
+pub mod video;
 
 pub use audio::Waveform;
 pub use cochleagram::Cochleagram;

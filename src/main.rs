@@ -2,6 +2,8 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
+mod cli;
+
 #[derive(Parser)]
 #[command(name = "foley", version, about = "Predict the sound of things being struck or scratched from silent video",
     long_about = None, propagate_version = true)]
@@ -14,7 +16,12 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Cochleagram (42 subband envelopes at 90 Hz) of an audio file or a video's audio track.
+    Features(cli::features::FeaturesArgs),
+    /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
+    Invert(cli::invert::InvertArgs),
+}
 
 fn main() {
     let cli = Cli::parse();
@@ -26,5 +33,8 @@ fn main() {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    match cli.command {}
+    match cli.command {
+        Command::Features(a) => cli::features::run(a, cli.quiet),
+        Command::Invert(a) => cli::invert::run(a, cli.quiet),
+    }
 }
