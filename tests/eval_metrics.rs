@@ -1,6 +1,6 @@
 //! SPEC §7 metrics of whole systems on hand-built clips with known answers.
 mod eval_common;
-use eval_common::{add_modes, noise, stand_in_features, RATE};
+use eval_common::{add_modes, noise, features, RATE};
 use foley::eval::{score_clip, Annotation, EvalClip, MaterialModel, Output, SystemMetrics};
 use foley::Waveform;
 use rand::{Rng, SeedableRng};
@@ -31,7 +31,7 @@ fn clip(seed: u64, shift: f64) -> (Waveform, Vec<Annotation>) {
 
 fn eval_clip(seed: u64) -> EvalClip {
     let (real, actions) = clip(seed, 0.0);
-    let features = stand_in_features(&real).unwrap();
+    let features = features(&real).unwrap();
     EvalClip::new(format!("clip{seed}"), real, features, actions)
 }
 
@@ -44,7 +44,7 @@ fn real_sound_silence_and_shifted_sound_score_as_expected() {
     let run = |name: &str, make: &dyn Fn(&EvalClip) -> Waveform| {
         let clips: Vec<_> = test
             .iter()
-            .map(|c| score_clip(c, &Output { wave: make(c), cochleagram: None }, Some(&material), &stand_in_features).unwrap())
+            .map(|c| score_clip(c, &Output { wave: make(c), cochleagram: None }, Some(&material), &features).unwrap())
             .collect();
         SystemMetrics::from_clips(name, &clips)
     };
@@ -85,7 +85,7 @@ fn report_writes_json_and_a_page_whose_links_all_exist() {
     let mut clips = Vec::new();
     for c in &test {
         let output = Output { wave: c.real.clone(), cochleagram: None };
-        clips.push(score_clip(c, &output, Some(&material), &stand_in_features).unwrap());
+        clips.push(score_clip(c, &output, Some(&material), &features).unwrap());
         w.add_clip(&ClipAssets {
             id: &c.id,
             video: Some(&video),
@@ -153,7 +153,7 @@ fn report_renders_in_chromium() {
     let out = tmp.path().join("report");
     let mut w = ReportWriter::create(&out).unwrap();
     let output = Output { wave: c.real.clone(), cochleagram: None };
-    let clips = vec![score_clip(&c, &output, None, &stand_in_features).unwrap()];
+    let clips = vec![score_clip(&c, &output, None, &features).unwrap()];
     w.add_clip(&ClipAssets { id: &c.id, video: Some(&video), real: &c.real, real_features: &c.real_features, predicted: &output.wave, predicted_features: &c.real_features }).unwrap();
     let meta = ReportMeta { foley_version: "test".into(), data: "d".into(), split: "test".into(), model: "m".into(), synth: "example".into(), material_classes: vec![], material_train_hits: 0, seconds: 0.0 };
     w.finish(&meta, &[SystemResult { metrics: SystemMetrics::from_clips("real sound", &clips), clips }]).unwrap();

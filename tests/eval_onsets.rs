@@ -189,7 +189,7 @@ fn hand_built_cases_have_known_scores() {
 fn other_sample_rates_are_resampled_first() {
     // The same impacts generated at 48 kHz are found at the same times (±1 hop, 23 ms).
     let (wave, times) = four_hits(0.0, None);
-    let at48 = foley::eval::resample(&wave, 48_000);
+    let at48 = foley::audio::resample(&wave, 48_000);
     let onsets = detect_onsets(&at48, &OnsetParams::default());
     assert_eq!(onsets.signal.rate, RATE);
     assert_eq!(onsets.samples.len(), 4, "{:?}", onsets.times());

@@ -6,17 +6,9 @@ pub mod hits;
 pub mod material;
 pub mod onset;
 pub mod report;
-mod resample;
 pub mod score;
 
 pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
 pub use report::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
 pub use score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialModel, Output, SystemMetrics};
-
-use crate::audio::Waveform;
-
-/// Band-limited resampling used by the metrics.
-pub fn resample(wave: &Waveform, rate: u32) -> Waveform {
-    resample::resample(wave, rate)
-}

@@ -51,7 +51,7 @@ impl Onsets {
 
 /// Detect onsets in `wave` (resampled to `params.rate` when its rate differs).
 pub fn detect_onsets(wave: &Waveform, params: &OnsetParams) -> Onsets {
-    let signal = if wave.rate == params.rate { wave.clone() } else { super::resample(wave, params.rate) };
+    let signal = if wave.rate == params.rate { wave.clone() } else { crate::audio::resample(wave, params.rate) };
     let env = onset_strength(&signal.samples, params);
     let frames = onset_detect_frames(&env, params);
     Onsets { samples: frames.into_iter().map(|f| f * params.hop).collect(), signal }
