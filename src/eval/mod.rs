@@ -6,9 +6,11 @@ pub mod hits;
 pub mod material;
 pub mod onset;
 pub mod report;
+pub mod run;
 pub mod score;
 
 pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
 pub use report::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
+pub use run::{evaluate, RunOptions, SourceClip, Systems, REAL_SOUND};
 pub use score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialModel, Output, SystemMetrics};
