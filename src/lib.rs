@@ -5,6 +5,7 @@
 //! → [`synth`] / [`cochleagram::invert`] → [`audio::Waveform`] → WAV or muxed video.
 pub mod audio;
 pub mod cochleagram;
+pub mod dataset;
 pub mod error;
 pub mod eval;
 pub mod npy;

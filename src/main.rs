@@ -17,6 +17,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Greatest Hits data: generate a synthetic set, or validate a folder.
+    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset check data/synth")]
+    Dataset(cli::dataset::DatasetArgs),
     /// Cochleagram (42 subband envelopes at 90 Hz) of an audio file or a video's audio track.
     Features(cli::features::FeaturesArgs),
     /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
@@ -34,6 +37,7 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
         Command::Features(a) => cli::features::run(a, cli.quiet),
         Command::Invert(a) => cli::invert::run(a, cli.quiet),
     }
