@@ -8,6 +8,7 @@ pub mod cochleagram;
 pub mod dataset;
 pub mod error;
 pub mod model;
+pub mod eval;
 pub mod npy;
 pub mod train;
 pub mod util;
