@@ -11,6 +11,7 @@ pub mod model;
 pub mod eval;
 pub mod npy;
 pub mod train;
+pub mod synth;
 pub mod util;
 #[cfg(feature = "video")]
 pub mod video;

@@ -28,6 +28,9 @@ enum Command {
     /// optionally draw a contact sheet of what the model sees.
     #[cfg(feature = "video")]
     Inspect(cli::inspect::InspectArgs),
+    /// Sound banks for example-based synthesis.
+    #[command(subcommand)]
+    Bank(cli::bank::BankCommand),
 }
 
 fn main() {
@@ -46,5 +49,6 @@ fn run(cli: Cli) -> Result<()> {
         Command::Invert(a) => cli::invert::run(a, cli.quiet),
         #[cfg(feature = "video")]
         Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
+        Command::Bank(c) => cli::bank::run(c, cli.quiet),
     }
 }

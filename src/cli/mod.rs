@@ -1,4 +1,5 @@
 //! CLI glue for the subcommands whose argument handling is more than a few lines.
+pub mod bank;
 pub mod dataset;
 pub mod features;
 pub mod invert;
