@@ -17,10 +17,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Greatest Hits data: generate a synthetic set, or validate a folder.
+    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset check data/synth")]
+    Dataset(cli::dataset::DatasetArgs),
+    /// Cochleagram (42 subband envelopes at 90 Hz) of an audio file or a video's audio track.
+    Features(cli::features::FeaturesArgs),
+    /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
+    Invert(cli::invert::InvertArgs),
     /// Show a video's streams (container, codec, size, rate, duration, frames, audio) and
     /// optionally draw a contact sheet of what the model sees.
     #[cfg(feature = "video")]
     Inspect(cli::inspect::InspectArgs),
+    /// Sound banks for example-based synthesis.
+    #[command(subcommand)]
+    Bank(cli::bank::BankCommand),
 }
 
 fn main() {
@@ -34,7 +44,11 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
+        Command::Features(a) => cli::features::run(a, cli.quiet),
+        Command::Invert(a) => cli::invert::run(a, cli.quiet),
         #[cfg(feature = "video")]
         Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
+        Command::Bank(c) => cli::bank::run(c, cli.quiet),
     }
 }

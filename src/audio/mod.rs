@@ -1,6 +1,11 @@
-//! Audio: the [`Waveform`] type (samples that know their rate) and WAV I/O.
+//! Audio: the [`Waveform`] type (samples that know their rate), WAV I/O, decoding any
+//! media file's audio track ([`read_audio`]) and band-limited resampling ([`resample`]).
+mod decode;
+pub(crate) mod resample;
 mod wav;
 
+pub use decode::read_audio;
+pub use resample::{resample, Resampler};
 pub use wav::{read_wav, write_wav, SampleFormat};
 
 /// Mono audio samples in [-1, 1] at a known sample rate.

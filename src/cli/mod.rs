@@ -1,3 +1,23 @@
-//! CLI glue for subcommands that need more than a few lines.
+//! CLI glue for the subcommands whose argument handling is more than a few lines.
+pub mod bank;
+pub mod dataset;
+pub mod features;
+pub mod invert;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// A progress bar on stderr of `len` units, hidden with `--quiet`.
+pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed_precise}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
 #[cfg(feature = "video")]
 pub mod inspect;

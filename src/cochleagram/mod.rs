@@ -6,6 +6,14 @@ use crate::error::{Error, Result};
 use crate::npy;
 use std::path::Path;
 
+mod analysis;
+mod filters;
+mod invert;
+
+pub use analysis::{features, features_progress};
+pub use filters::{erb, erb_inv, FilterBank, Params, SampledBand};
+pub use invert::{invert, invert_progress, InvertParams};
+
 /// Number of bands in the default cochleagram: 40 ERB bands + low-pass + high-pass.
 pub const BANDS: usize = 42;
 /// Envelope rate of the default cochleagram, in Hz.

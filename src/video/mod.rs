@@ -11,6 +11,7 @@
 //! - [`mux_audio`]: a copy of a video (video packets copied, not re-encoded) with a new audio
 //!   track.
 //! - [`contact_sheet`]: what the model sees, as one PNG (`foley inspect --sheet`).
+pub mod encode;
 mod frames;
 mod mux;
 mod probe;

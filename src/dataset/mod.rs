@@ -1,0 +1,11 @@
+//! Greatest Hits data (SPEC §5): labels, the folder layout reader, the validator behind
+//! `foley dataset check`, and the synthetic generator behind `foley dataset synth`.
+pub mod cache;
+pub mod check;
+pub mod labels;
+pub mod layout;
+pub mod synth;
+
+pub use check::{check, Problem, ProblemKind, Report, Severity};
+pub use labels::{Action, ActionKind, Material, Reaction};
+pub use layout::{Clip, Dataset, Split};

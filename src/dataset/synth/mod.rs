@@ -1,0 +1,330 @@
+//! Synthetic Greatest-Hits-style data (SPEC §5): per video, a textured surface of 1–3
+//! materials, a drumstick that strikes, scratches, feints and hovers, and the matching sound
+//! (modal synthesis, scratch noise, noise floor), with exact annotations.
+//!
+//! [`render_clip`] renders one video in memory (no FFmpeg: usable for training on machines
+//! without it); [`write_dataset`] (feature `video`) writes the Greatest Hits layout.
+pub mod motion;
+pub mod noise;
+pub mod scene;
+pub mod sound;
+
+use self::motion::{contact_material, Contact, Motion, MotionLimits};
+use self::noise::value;
+use self::scene::{render_frame, Canvas, Layers, Layout, Look, Photo, StickLook, Tip};
+use self::sound::{noise_floor, Voice};
+use crate::audio::Waveform;
+use crate::dataset::{Action, Material, Reaction};
+use crate::error::{Error, Result};
+use rand::seq::{IndexedRandom, SliceRandom};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// What to render.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SynthConfig {
+    /// Duration of each video in seconds.
+    pub seconds: f64,
+    /// Frame size in pixels (even, for H.264 4:2:0).
+    pub width: u32,
+    pub height: u32,
+    /// Frames per second (the model samples at 30).
+    pub fps: u32,
+    /// Audio sample rate in Hz (the real dataset is 96 kHz).
+    pub sample_rate: u32,
+}
+
+impl Default for SynthConfig {
+    fn default() -> Self {
+        SynthConfig { seconds: 10.0, width: 320, height: 240, fps: 30, sample_rate: 48_000 }
+    }
+}
+
+impl SynthConfig {
+    pub fn validate(&self) -> Result<()> {
+        if !(self.seconds.is_finite() && (2.0..=3600.0).contains(&self.seconds)) {
+            return Err(Error::Param(format!("--seconds {}: must be between 2 and 3600", self.seconds)));
+        }
+        if self.width < 32 || self.height < 32 || self.width > 4096 || self.height > 4096 || self.width % 2 == 1 || self.height % 2 == 1 {
+            return Err(Error::Param(format!("--size {}x{}: width and height must be even and in 32..=4096", self.width, self.height)));
+        }
+        if !(1..=240).contains(&self.fps) {
+            return Err(Error::Param(format!("frame rate {}: must be in 1..=240", self.fps)));
+        }
+        if !(8_000..=192_000).contains(&self.sample_rate) {
+            return Err(Error::Param(format!("--rate {}: must be in 8000..=192000 Hz", self.sample_rate)));
+        }
+        Ok(())
+    }
+
+    pub fn frames(&self) -> usize {
+        (self.seconds * self.fps as f64).round() as usize
+    }
+}
+
+/// Ground truth for one frame, in frame pixels.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct FrameTruth {
+    /// Where the stick's tip is drawn.
+    pub tip_x: f32,
+    pub tip_y: f32,
+    /// The point of the surface under the tip (where the tip's shadow meets it at contact).
+    pub ground_x: f32,
+    pub ground_y: f32,
+    /// Tip height above the surface (pixels; 0 = touching).
+    pub height: f32,
+    /// Material under the tip.
+    pub material: Material,
+}
+
+/// One rendered video.
+pub struct SynthClip {
+    pub frames: Vec<image::RgbImage>,
+    pub fps: u32,
+    pub audio: Waveform,
+    pub actions: Vec<Action>,
+    /// Per-frame ground truth (same length as `frames`).
+    pub truth: Vec<FrameTruth>,
+    /// Materials of the surface regions in this video.
+    pub materials: Vec<Material>,
+}
+
+/// A planned video: everything needed to render any frame and the audio.
+pub struct Scene {
+    cfg: SynthConfig,
+    seed: u64,
+    margin: usize,
+    layout: Layout,
+    canvas: Canvas,
+    stick: StickLook,
+    photo: Photo,
+    motion: Motion,
+    shake: Shake,
+    voices: Vec<Voice>,
+    actions: Vec<Action>,
+    /// RNG state after planning, for the audio.
+    rng: ChaCha8Rng,
+}
+
+/// Camera shake: a slow drift plus a few bursts of fast shaking (pixels).
+struct Shake {
+    drift: f32,
+    bursts: Vec<(f64, f64, f32)>,
+    seed: u32,
+    max: f32,
+}
+
+impl Shake {
+    fn at(&self, t: f64) -> (i32, i32) {
+        let tf = t as f32;
+        let mut x = self.drift * (2.0 * value(tf * 0.7, 0.5, self.seed) - 1.0);
+        let mut y = self.drift * (2.0 * value(tf * 0.7, 7.5, self.seed) - 1.0);
+        for &(t0, t1, a) in &self.bursts {
+            if t >= t0 && t < t1 {
+                let env = (std::f64::consts::PI * (t - t0) / (t1 - t0)).sin() as f32;
+                x += a * env * (2.0 * value(tf * 9.0, 3.5, self.seed ^ 1) - 1.0);
+                y += a * env * (2.0 * value(tf * 9.0, 11.5, self.seed ^ 1) - 1.0);
+            }
+        }
+        (x.clamp(-self.max, self.max).round() as i32, y.clamp(-self.max, self.max).round() as i32)
+    }
+}
+
+fn reaction(m: Material, rng: &mut ChaCha8Rng) -> Reaction {
+    use Material::*;
+    use Reaction::*;
+    let r: f64 = rng.random();
+    if r < 0.02 {
+        return Other;
+    }
+    match m {
+        Water => Splash,
+        Gravel => if r < 0.9 { Scattering } else { Static },
+        Dirt => if r < 0.6 { Scattering } else { Deformation },
+        Leaf => if r < 0.5 { Deformation } else { Scattering },
+        Cloth | Paper | PlasticBag | Carpet | Grass => if r < 0.85 { Deformation } else { Static },
+        _ => if r < 0.8 { Static } else { RigidMotion },
+    }
+}
+
+impl Scene {
+    /// Plan video `seed`: scene, choreography, annotations.
+    pub fn plan(seed: u64, cfg: &SynthConfig) -> Scene {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (fw, fh) = (cfg.width as f32, cfg.height as f32);
+        let px = fw / 320.0;
+        let margin = (0.03 * fw).ceil() as usize;
+        let (cw, ch) = (cfg.width as usize + 2 * margin, cfg.height as usize + 2 * margin);
+        let k = match rng.random::<f32>() {
+            r if r < 0.3 => 1,
+            r if r < 0.75 => 2,
+            _ => 3,
+        };
+        let materials: Vec<Material> = Material::ALL.choose_multiple(&mut rng, k).copied().collect();
+        let looks: Vec<Look> = materials.iter().map(|&m| Look::new(m, px, cw as f32, ch as f32, &mut rng)).collect();
+        let layout = Layout::new(looks, cw as f32, ch as f32, &mut rng);
+        let photo = Photo::new(&mut rng);
+        let stick = StickLook::new(cw as f32, ch as f32, &mut rng);
+        let motion = Motion::plan(&layout, cfg.seconds, fw, fh, margin as f32, &MotionLimits::default(), &mut rng);
+        let nb = rng.random_range(0..=((cfg.seconds / 6.0).ceil() as usize));
+        let bursts = (0..nb)
+            .map(|_| {
+                let t0 = rng.random_range(0.0..cfg.seconds);
+                (t0, t0 + rng.random_range(0.3..1.0), rng.random_range(1.5..margin as f32))
+            })
+            .collect();
+        let shake = Shake { drift: rng.random_range(0.0..1.5) * px, bursts, seed: rng.random(), max: margin as f32 };
+        let voices = materials.iter().map(|&m| Voice::new(m, cfg.sample_rate, &mut rng)).collect();
+        let actions = motion
+            .contacts
+            .iter()
+            .map(|c| {
+                let m = contact_material(&layout, c);
+                Action { time: c.time(), material: Some(m), action: Some(c.kind()), reaction: Some(reaction(m, &mut rng)) }
+            })
+            .collect();
+        let canvas = Canvas::render(&layout, &photo, cw, ch);
+        Scene { cfg: cfg.clone(), seed, margin, layout, canvas, stick, photo, motion, shake, voices, actions, rng }
+    }
+
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    pub fn materials(&self) -> Vec<Material> {
+        self.layout.looks.iter().map(|l| l.material).collect()
+    }
+
+    /// Render frame `i` (time `i / fps`) as RGB8 into `out` (`width*height*3` bytes); `buf`
+    /// is scratch space reused between frames.
+    pub fn frame(&self, i: usize, buf: &mut Vec<f32>, out: &mut [u8]) -> FrameTruth {
+        self.frame_with(i, Layers::ALL, buf, out)
+    }
+
+    /// [`Scene::frame`] drawing only some `layers` (sensor noise is the same either way).
+    pub fn frame_with(&self, i: usize, layers: Layers, buf: &mut Vec<f32>, out: &mut [u8]) -> FrameTruth {
+        let t = i as f64 / self.cfg.fps as f64;
+        let tip = self.motion.tip(t);
+        let shift = self.shake.at(t);
+        let noise_seed = (self.seed as u32).wrapping_mul(0x9e37_79b9) ^ (i as u32).wrapping_mul(0x85eb_ca6b) ^ 0x5bd1_e995;
+        let (fw, fh) = (self.cfg.width as usize, self.cfg.height as usize);
+        render_frame(&self.canvas, self.margin, shift, &self.stick, tip, layers, self.photo.noise, noise_seed, fw, fh, buf, out);
+        self.truth(tip, shift)
+    }
+
+    fn truth(&self, tip: Tip, shift: (i32, i32)) -> FrameTruth {
+        let ox = (self.margin as i32 + shift.0) as f32;
+        let oy = (self.margin as i32 + shift.1) as f32;
+        FrameTruth {
+            tip_x: tip.x - ox,
+            tip_y: tip.y - tip.h - oy,
+            ground_x: tip.x - ox,
+            ground_y: tip.y - oy,
+            height: tip.h,
+            material: self.layout.material_at(tip.x, tip.y),
+        }
+    }
+
+    /// The sound track.
+    pub fn audio(&self) -> Waveform {
+        let rate = self.cfg.sample_rate;
+        let mut rng = self.rng.clone();
+        let n = (self.cfg.seconds * rate as f64).round() as usize;
+        let mut out = vec![0.0f32; n];
+        let floor_db = rng.random_range(-62.0..-50.0f32);
+        let cutoff = rng.random_range(1500.0..6000.0f32);
+        noise_floor(&mut out, rate, floor_db, cutoff, &mut rng);
+        let vmax = MotionLimits::default().max_speed(self.cfg.height as f32);
+        let slide_ref = 0.6 * self.cfg.width as f32;
+        for c in &self.motion.contacts {
+            let voice = &self.voices[c.region()];
+            match *c {
+                Contact::Hit { time, speed, .. } => voice.hit(&mut out, rate, time, (speed / vmax).clamp(0.05, 1.0), &mut rng),
+                Contact::Scratch { t0, t1, speed, a, b, .. } => {
+                    voice.hit(&mut out, rate, t0, 0.6 * (speed / vmax).clamp(0.05, 1.0), &mut rng);
+                    let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+                    let dur = (t1 - t0) as f32;
+                    let profile = move |t: f64| {
+                        let u = (((t - t0) / (t1 - t0)) as f32).clamp(0.0, 1.0);
+                        (6.0 * u * (1.0 - u) * len / dur / slide_ref).min(1.0)
+                    };
+                    voice.scratch(&mut out, rate, t0, t1, profile, &mut rng);
+                }
+            }
+        }
+        for s in &mut out {
+            *s = s.clamp(-1.0, 1.0);
+        }
+        Waveform::new(out, rate)
+    }
+}
+
+/// Render video `seed` in memory: all frames, the audio and the annotations.
+pub fn render_clip(seed: u64, cfg: &SynthConfig) -> SynthClip {
+    let scene = Scene::plan(seed, cfg);
+    let (w, h) = (cfg.width, cfg.height);
+    let mut buf = Vec::new();
+    let mut frames = Vec::with_capacity(cfg.frames());
+    let mut truth = Vec::with_capacity(cfg.frames());
+    for i in 0..cfg.frames() {
+        let mut img = image::RgbImage::new(w, h);
+        truth.push(scene.frame(i, &mut buf, &mut img));
+        frames.push(img);
+    }
+    SynthClip { frames, fps: cfg.fps, audio: scene.audio(), actions: scene.actions.clone(), truth, materials: scene.materials() }
+}
+
+/// Seed of video `index` of a dataset generated with `seed` (SplitMix64 of both).
+pub fn video_seed(seed: u64, index: u64) -> u64 {
+    let mut z = seed.wrapping_add(index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Greatest-Hits-style id of video `index`: a timestamp `YYYY-MM-DD-hh-mm-ss`, every third
+/// one with a `-NN` suffix like some real ids (`2015-09-12-04-38-02-78`).
+pub fn synthetic_id(index: usize) -> String {
+    let secs = 37 + index as u64 * 317;
+    let (day, rem) = (secs / 86_400, secs % 86_400);
+    let (year, month, dom) = (2016 + day / (12 * 28), (day / 28) % 12 + 1, day % 28 + 1);
+    let base = format!("{year}-{month:02}-{dom:02}-{:02}-{:02}-{:02}", rem / 3600, rem / 60 % 60, rem % 60);
+    if index % 3 == 2 {
+        format!("{base}-{:02}", (index * 37) % 100)
+    } else {
+        base
+    }
+}
+
+/// Which split each of `n` videos goes to: shuffled by `seed`; at least one test video when
+/// `n ≥ 2`, and at least one training video.
+pub fn assign_splits(n: usize, seed: u64, val_share: f64, test_share: f64) -> Vec<crate::dataset::Split> {
+    use crate::dataset::Split;
+    let mut n_test = (n as f64 * test_share).round() as usize;
+    if n >= 2 && test_share > 0.0 {
+        n_test = n_test.max(1);
+    }
+    let mut n_val = (n as f64 * val_share).round() as usize;
+    if n >= 3 && val_share > 0.0 {
+        n_val = n_val.max(1);
+    }
+    while n_test + n_val >= n && n > 0 && (n_test + n_val) > 0 {
+        if n_val > 0 {
+            n_val -= 1;
+        } else {
+            n_test -= 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_5711_7000_0001));
+    let mut splits = vec![Split::Train; n];
+    for (k, &i) in order.iter().enumerate() {
+        splits[i] = if k < n_test { Split::Test } else if k < n_test + n_val { Split::Val } else { Split::Train };
+    }
+    splits
+}
+
+#[cfg(feature = "video")]
+mod write;
+#[cfg(feature = "video")]
+pub use write::{write_dataset, WriteOptions, WriteSummary};
