@@ -24,6 +24,10 @@ enum Command {
     Features(cli::features::FeaturesArgs),
     /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
     Invert(cli::invert::InvertArgs),
+    /// Show a video's streams (container, codec, size, rate, duration, frames, audio) and
+    /// optionally draw a contact sheet of what the model sees.
+    #[cfg(feature = "video")]
+    Inspect(cli::inspect::InspectArgs),
     /// Sound banks for example-based synthesis.
     #[command(subcommand)]
     Bank(cli::bank::BankCommand),
@@ -43,6 +47,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
         Command::Features(a) => cli::features::run(a, cli.quiet),
         Command::Invert(a) => cli::invert::run(a, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
         Command::Bank(c) => cli::bank::run(c, cli.quiet),
     }
 }

@@ -18,3 +18,6 @@ pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
     bar.set_message(what.to_string());
     bar
 }
+
+#[cfg(feature = "video")]
+pub mod inspect;

@@ -2,7 +2,6 @@
 //! its file and line, plus counts per split, material, action and reaction.
 use super::labels::{parse_times, Action, LineError};
 use super::layout::{audio_path, read_split_file, times_path, video_path, Split};
-use crate::error::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -157,16 +156,22 @@ fn video_duration(_path: &Path) -> std::result::Result<Option<f64>, String> {
     Ok(None)
 }
 
-/// Validate the dataset folder `dir`. Only an unreadable `dir` itself is an `Err`; everything
-/// else is a [`Problem`] in the report.
-pub fn check(dir: &Path) -> Result<Report> {
+/// Validate the dataset folder `dir`: every problem, including an unreadable `dir`, is a
+/// [`Problem`] in the report.
+pub fn check(dir: &Path) -> Report {
     let mut rep = Report { root: dir.to_path_buf(), ..Default::default() };
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut on_disk: BTreeSet<String> = BTreeSet::new();
-    for e in entries {
-        let e = e.map_err(|e| Error::io(dir, e))?;
-        if let Some(id) = classify(&e.file_name().to_string_lossy()) {
-            on_disk.insert(id.to_string());
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for e in entries.flatten() {
+                if let Some(id) = classify(&e.file_name().to_string_lossy()) {
+                    on_disk.insert(id.to_string());
+                }
+            }
+        }
+        Err(e) => {
+            rep.problem(Severity::Error, ProblemKind::Io, dir, None, format!("cannot read the dataset folder ({e})"));
+            return rep;
         }
     }
 
@@ -208,7 +213,7 @@ pub fn check(dir: &Path) -> Result<Report> {
         let (split, list, line) = listed[id].clone();
         check_clip(&mut rep, dir, id, split, &list, line);
     }
-    Ok(rep)
+    rep
 }
 
 fn check_clip(rep: &mut Report, dir: &Path, id: &str, split: Split, list: &Path, list_line: usize) {
@@ -233,7 +238,9 @@ fn check_clip(rep: &mut Report, dir: &Path, id: &str, split: Split, list: &Path,
     if audio.is_file() {
         match wav_duration(&audio) {
             Ok(d) => {
-                rep.splits.get_mut(split.as_str()).map(|c| c.seconds += d);
+                if let Some(c) = rep.splits.get_mut(split.as_str()) {
+                    c.seconds += d;
+                }
                 limits.push((d, &audio));
             }
             Err(m) => rep.problem(Severity::Error, ProblemKind::UnreadableMedia, &audio, None, m),

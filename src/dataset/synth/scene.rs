@@ -404,7 +404,7 @@ impl StickLook {
         StickLook {
             color: hsv(rng.random_range(0.07..0.11), rng.random_range(0.3..0.5), rng.random_range(0.8..0.95)),
             tip_color: hsv(rng.random_range(0.05..0.09), rng.random_range(0.5..0.7), rng.random_range(0.6..0.75)),
-            radius: rng.random_range(3.5..5.0) * px,
+            radius: rng.random_range(4.5..6.0) * px,
             anchor: (w * rng.random_range(-0.2..1.2), h * rng.random_range(-0.6..-0.25), h * rng.random_range(0.9..1.4)),
             light: (rng.random_range(-0.5..0.5), rng.random_range(0.45..0.9)),
             shadow: rng.random_range(0.35..0.6),
