@@ -31,6 +31,8 @@ enum Command {
     /// Sound banks for example-based synthesis.
     #[command(subcommand)]
     Bank(cli::bank::BankCommand),
+    /// Train the model on a Greatest-Hits-layout dataset; the run folder becomes a model directory.
+    Train(cli::train::TrainArgs),
 }
 
 fn main() {
@@ -50,5 +52,6 @@ fn run(cli: Cli) -> Result<()> {
         #[cfg(feature = "video")]
         Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
         Command::Bank(c) => cli::bank::run(c, cli.quiet),
+        Command::Train(a) => cli::train::run(a, cli.quiet),
     }
 }

@@ -3,6 +3,7 @@ pub mod bank;
 pub mod dataset;
 pub mod features;
 pub mod invert;
+pub mod train;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
