@@ -30,6 +30,7 @@
 use super::filters::{FilterBank, Params, SampledBand};
 use super::Cochleagram;
 use crate::audio::resample::{PolyFilter, Resampler};
+use crate::audio::simd::compressed_magnitude;
 use crate::audio::Waveform;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -95,7 +96,7 @@ struct BandPlan {
 }
 
 /// The envelope low-pass (`resample_poly` from the working rate to `env_rate`) evaluated
-/// on compressed envelope samples given on a grid `base + i·d`.
+/// on compressed envelope samples given on a grid `base + i·d` (`base` a multiple of `d`).
 struct EnvKernel {
     h: Vec<f32>,
     up: i64,
@@ -103,9 +104,29 @@ struct EnvKernel {
     half: i64,
     /// Envelope samples exist on [0, n_trim) only (zero outside, as in the reference).
     n_trim: i64,
+    /// For each decimation d (index log2 d): for each phase r < up·d, the taps
+    /// `h[r + up·d·t]` in reverse order, so each step is one contiguous dot product.
+    tables: Vec<Vec<Vec<f32>>>,
 }
 
 impl EnvKernel {
+    fn new(env: &PolyFilter, n_trim: usize, max_dec: usize) -> Self {
+        let h: Vec<f32> = env.h.iter().map(|&v| v as f32).collect();
+        let up = env.up;
+        let tables = (0..=max_dec.trailing_zeros())
+            .map(|l| {
+                let period = up << l;
+                (0..period)
+                    .map(|r| {
+                        let mut t: Vec<f32> = h.iter().skip(r).step_by(period).copied().collect();
+                        t.reverse();
+                        t
+                    })
+                    .collect()
+            })
+            .collect();
+        EnvKernel { h, up: up as i64, down: env.down as i64, half: env.half_len as i64, n_trim: n_trim as i64, tables }
+    }
     /// First and last working-rate sample that output step `n` uses.
     fn m_lo(&self, n: i64) -> i64 {
         (n * self.down - self.half + self.up - 1).div_euclid(self.up)
@@ -117,32 +138,30 @@ impl EnvKernel {
     fn step(&self, comp: &[f32], base: i64, d: usize, n: i64) -> f32 {
         let di = d as i64;
         let q = n * self.down + self.half;
-        let m_first = self.m_lo(n).max(0);
-        let m_last = self.m_hi(n).min(self.n_trim - 1);
-        if m_last < m_first {
+        let period = self.up * di;
+        let r = q.rem_euclid(period);
+        let taps = &self.tables[d.trailing_zeros() as usize][r as usize];
+        // tap j (reversed) multiplies grid index i_bot + j; the last one is m = (q − r)/up
+        let i_top = ((q - r) / self.up - base) / di;
+        let i_bot = i_top - taps.len() as i64 + 1;
+        let lo = i_bot.max((-base + di - 1).div_euclid(di)).max(0);
+        let hi = i_top.min((self.n_trim - 1 - base).div_euclid(di)).min(comp.len() as i64 - 1);
+        if hi < lo {
             return 0.0;
         }
-        let i_first = (m_first - base + di - 1).div_euclid(di);
-        let i_last = (m_last - base).div_euclid(di);
-        let term = |i: i64| comp[i as usize] * self.h[(q - self.up * (base + i * di)) as usize];
-        let stride = self.up * di;
-        let mut acc = 0.0f32;
-        let mut j = q - self.up * (base + i_first * di);
-        for c in &comp[i_first as usize..=i_last as usize] {
-            acc += c * self.h[j as usize];
-            j -= stride;
-        }
+        let acc = crate::audio::simd::dot(&taps[(lo - i_bot) as usize..=(hi - i_bot) as usize], &comp[lo as usize..=hi as usize]);
         let mut v = acc * d as f32;
         if d > 1 {
             // Euler–Maclaurin end corrections where the signal (not the kernel) ends the sum:
             // the coarse sum weights an end point d/2, the full-rate sum 1/2.
+            let term = |i: i64| comp[i as usize] * self.h[(q - self.up * (base + i * di)) as usize];
             let df = d as f32;
-            if m_first == 0 {
-                v -= (df - 1.0) / 2.0 * term(i_first);
+            if self.m_lo(n) <= 0 {
+                v -= (df - 1.0) / 2.0 * term(lo);
             }
-            if m_last == self.n_trim - 1 {
-                let gap = (m_last - (base + i_last * di)) as f32;
-                v += (gap + (1.0 - df) / 2.0) * term(i_last);
+            if self.m_hi(n) >= self.n_trim - 1 {
+                let gap = (self.n_trim - 1 - (base + hi * di)) as f32;
+                v += (gap + (1.0 - df) / 2.0) * term(hi);
             }
         }
         v.clamp(0.0, 1.0)
@@ -203,13 +222,7 @@ pub(crate) fn features_with(
     let nb = bank.len();
 
     let env = PolyFilter::new(params.rate as u64, params.env_rate as u64);
-    let kern = EnvKernel {
-        h: env.h.iter().map(|&v| v as f32).collect(),
-        up: env.up as i64,
-        down: env.down as i64,
-        half: env.half_len as i64,
-        n_trim: n_trim as i64,
-    };
+    let kern = EnvKernel::new(&env, n_trim, MAX_DEC);
     let (up, down) = (kern.up, kern.down);
 
     // The whole-signal transform: one FFT of the signal zero-padded by 2 s (circular
@@ -298,8 +311,12 @@ pub(crate) fn features_with(
                 buf[i] = spec[j] * (g * w);
             }
             band.ifft.process(&mut buf);
-            // compressed envelope at instants a + i·d
-            let comp: Vec<f32> = buf.iter().map(|c| c.norm_sqr().powf(half_pow) * scale).collect();
+            // compressed envelope at instants a + i·d, only where this block's steps look
+            let di = d as i64;
+            let i0 = ((kern.m_lo(n0 as i64).max(0) - a).div_euclid(di) - 1).max(0) as usize;
+            let i1 = (((kern.m_hi(n1 as i64 - 1) - a).div_euclid(di) + 2) as usize).min(buf.len());
+            let mut comp = vec![0.0f32; i1];
+            compressed_magnitude(&buf[i0..i1], &mut comp[i0..], half_pow, scale);
             for n in n0..n1 {
                 out[(n - n0) * nb + k] = kern.step(&comp, a, d, n as i64);
             }
@@ -394,7 +411,8 @@ fn dc_band_envelope(sub: Vec<f32>, d: usize, params: &Params, kern: &EnvKernel, 
     let half_pow = params.compression as f32 / 2.0;
     let scale = (len as f32).powf(-params.compression as f32);
     let n = (kern.n_trim as usize).div_ceil(d);
-    let comp: Vec<f32> = buf[..n].iter().map(|c| c.norm_sqr().powf(half_pow) * scale).collect();
+    let mut comp = vec![0.0f32; n];
+    compressed_magnitude(&buf[..n], &mut comp, half_pow, scale);
     (0..frames).map(|t| kern.step(&comp, 0, d, t as i64)).collect()
 }
 
