@@ -1,9 +1,35 @@
 //! Small numeric kernels shared by the resampler and the cochleagram: a dot product the
 //! compiler vectorises, and a fast `x^p` for the envelope compression.
 
+/// Run `$body` compiled for AVX2+FMA when the CPU has them (checked once, cached by std),
+/// else for the baseline target: the loops below then vectorise 8 lanes wide instead of 4.
+macro_rules! dispatch {
+    ($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty, $generic:ident) => {
+        pub(crate) fn $name($($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                fn fast($($arg: $ty),*) -> $ret {
+                    $generic($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU supports the features `fast` was compiled for.
+                    return unsafe { fast($($arg),*) };
+                }
+            }
+            $generic($($arg),*)
+        }
+    };
+}
+
+dispatch!(dot(a: &[f32], b: &[f32]) -> f32, dot_generic);
+dispatch!(compressed_magnitude(z: &[Complex<f32>], out: &mut [f32], half_p: f32, scale: f32) -> (), compressed_magnitude_generic);
+
+use rustfft::num_complex::Complex;
+
 /// Σ a[i]·b[i] over the shorter length, in 8 independent lanes (auto-vectorised).
-#[inline]
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+#[inline(always)]
+fn dot_generic(a: &[f32], b: &[f32]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0.0f32; 8];
@@ -52,7 +78,8 @@ pub(crate) fn pow(x: f32, p: f32) -> f32 {
 }
 
 /// `out[i] = |z[i]|^(2·half_p) · scale` over the shorter length.
-pub(crate) fn compressed_magnitude(z: &[rustfft::num_complex::Complex<f32>], out: &mut [f32], half_p: f32, scale: f32) {
+#[inline(always)]
+fn compressed_magnitude_generic(z: &[Complex<f32>], out: &mut [f32], half_p: f32, scale: f32) {
     for (o, c) in out.iter_mut().zip(z) {
         *o = pow(c.re * c.re + c.im * c.im, half_p) * scale;
     }
@@ -68,6 +95,17 @@ mod tests {
         let b: Vec<f32> = (0..37).map(|i| 1.0 - i as f32 * 0.01).collect();
         let naive: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
         assert!((dot(&a, &b) as f64 - naive).abs() < 1e-4);
+    }
+
+    #[test]
+    fn dispatched_equals_generic() {
+        let z: Vec<Complex<f32>> = (0..100).map(|i| Complex::new(i as f32 * 0.37, 1.0 - i as f32 * 0.11)).collect();
+        let (mut a, mut b) = (vec![0.0; 100], vec![0.0; 100]);
+        compressed_magnitude(&z, &mut a, 0.15, 0.5);
+        compressed_magnitude_generic(&z, &mut b, 0.15, 0.5);
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() <= 1e-6 * y.abs());
+        }
     }
 
     #[test]
