@@ -7,8 +7,13 @@ pub mod audio;
 pub mod cochleagram;
 pub mod dataset;
 pub mod error;
+pub mod model;
+pub mod eval;
 pub mod npy;
+pub mod train;
+pub mod synth;
 pub mod util;
+#[cfg(feature = "video")]
 pub mod video;
 
 pub use audio::Waveform;

@@ -24,6 +24,15 @@ enum Command {
     Features(cli::features::FeaturesArgs),
     /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
     Invert(cli::invert::InvertArgs),
+    /// Show a video's streams (container, codec, size, rate, duration, frames, audio) and
+    /// optionally draw a contact sheet of what the model sees.
+    #[cfg(feature = "video")]
+    Inspect(cli::inspect::InspectArgs),
+    /// Sound banks for example-based synthesis.
+    #[command(subcommand)]
+    Bank(cli::bank::BankCommand),
+    /// Train the model on a Greatest-Hits-layout dataset; the run folder becomes a model directory.
+    Train(cli::train::TrainArgs),
 }
 
 fn main() {
@@ -40,5 +49,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
         Command::Features(a) => cli::features::run(a, cli.quiet),
         Command::Invert(a) => cli::invert::run(a, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
+        Command::Bank(c) => cli::bank::run(c, cli.quiet),
+        Command::Train(a) => cli::train::run(a, cli.quiet),
     }
 }

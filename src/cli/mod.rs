@@ -1,7 +1,9 @@
 //! CLI glue for the subcommands whose argument handling is more than a few lines.
+pub mod bank;
 pub mod dataset;
 pub mod features;
 pub mod invert;
+pub mod train;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -17,3 +19,6 @@ pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
     bar.set_message(what.to_string());
     bar
 }
+
+#[cfg(feature = "video")]
+pub mod inspect;

@@ -1,5 +1,6 @@
 //! Greatest Hits data (SPEC §5): labels, the folder layout reader, the validator behind
 //! `foley dataset check`, and the synthetic generator behind `foley dataset synth`.
+pub mod cache;
 pub mod check;
 pub mod labels;
 pub mod layout;

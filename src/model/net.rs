@@ -1,0 +1,270 @@
+//! The network of SPEC §4: an RGB stream and a spacetime stream (CNNs), per-frame features
+//! fused, repeated `steps_per_frame` times, an LSTM at 90 Hz and a linear read-out.
+//!
+//! Variable names follow PyTorch conventions (`rgb.convs.0.weight`, `lstm.weight_ih_l0`, ...)
+//! so that `tools/baseline_train.py` builds the same parameters under the same names.
+use super::config::{Backbone, Fusion, Loss, ModelConfig, Normalization};
+use tch::nn::{self, Module, ModuleT, RNN};
+use tch::{Device, Kind, Tensor};
+
+/// ITU-R BT.601 luma weights used for the grayscale frames of the spacetime image.
+pub const LUMA: [f32; 3] = [0.299, 0.587, 0.114];
+
+enum Stream {
+    Small(Vec<nn::Conv2D>),
+    Resnet(nn::FuncT<'static>),
+}
+
+impl Stream {
+    fn new(p: &nn::Path, cfg: &ModelConfig) -> Stream {
+        match cfg.backbone {
+            Backbone::Small => {
+                let mut convs = Vec::new();
+                let mut cin = 3;
+                for (i, &c) in cfg.channels.iter().enumerate() {
+                    let (k, st) = if i == 0 { (cfg.stem_kernel, cfg.stem_stride) } else { (3, 2) };
+                    let pad = if i == 0 && st == k { 0 } else { k / 2 };
+                    let cc = nn::ConvConfig { stride: st, padding: pad, ..Default::default() };
+                    convs.push(nn::conv2d(p / "convs" / i, cin, c, k, cc));
+                    cin = c;
+                }
+                Stream::Small(convs)
+            }
+            Backbone::Resnet18 => Stream::Resnet(tch::vision::resnet::resnet18_no_final_layer(&(p / "backbone"))),
+        }
+    }
+
+    /// [N, 3, H, W] → feature maps [N, C, h, w] (small) or pooled [N, 512] (ResNet).
+    fn forward(&self, x: &Tensor, train: bool) -> Tensor {
+        match self {
+            Stream::Small(convs) => convs.iter().fold(x.shallow_clone(), |x, c| c.forward(&x).relu()),
+            Stream::Resnet(f) => f.forward_t(x, train),
+        }
+    }
+
+    fn out_channels(&self, cfg: &ModelConfig) -> i64 {
+        match self {
+            Stream::Small(_) => *cfg.channels.last().unwrap_or(&1),
+            Stream::Resnet(_) => 512,
+        }
+    }
+}
+
+struct SpatialFuse {
+    mix: nn::Conv2D,
+    grid: nn::Conv2D,
+}
+
+/// The network. Built on a [`nn::Path`]; holds the normalisation statistics as constants.
+pub struct Net {
+    cfg: ModelConfig,
+    rgb: Stream,
+    st: Stream,
+    fuse: Option<SpatialFuse>,
+    proj: nn::Linear,
+    lstm: nn::LSTM,
+    head: nn::Linear,
+    pixel_mean: Tensor,
+    pixel_std: Tensor,
+    gray_mean: f64,
+    gray_std: f64,
+    target_mean: Tensor,
+    target_std: Tensor,
+    pca: Option<Tensor>,
+}
+
+/// LSTM state carried across chunks when streaming.
+pub type State = nn::LSTMState;
+
+/// What [`Net::forward_frames`] returns besides the prediction, for the next chunk.
+pub struct Carry {
+    pub state: State,
+    /// RGB-stream output of the last RGB source frame (held while `rgb_every > 1`).
+    pub rgb: Tensor,
+}
+
+impl Net {
+    pub fn new(p: &nn::Path, cfg: &ModelConfig, norm: &Normalization) -> Net {
+        let dev = p.device();
+        let rgb = Stream::new(&(p / "rgb"), cfg);
+        let st = Stream::new(&(p / "st"), cfg);
+        let c = rgb.out_channels(cfg);
+        let (fuse, proj_in) = match cfg.effective_fusion() {
+            Fusion::Spatial => {
+                let cc = nn::ConvConfig { stride: 2, padding: 1, ..Default::default() };
+                let mix = nn::conv2d(p / "fuse" / "mix", 2 * c, cfg.fused_channels, 3, cc);
+                let grid = nn::conv2d(p / "fuse" / "grid", cfg.fused_channels, cfg.grid_channels, 1, Default::default());
+                let (gw, gh) = cfg.grid_size();
+                (Some(SpatialFuse { mix, grid }), cfg.grid_channels * gw * gh)
+            }
+            Fusion::Pool => (None, 2 * c),
+        };
+        let proj = nn::linear(p / "proj", proj_in, cfg.feature_dim, Default::default());
+        let lstm = nn::lstm(p / "lstm", cfg.feature_dim, cfg.hidden, Default::default());
+        // Small read-out weights: the model starts by predicting the training mean.
+        let head_cfg = nn::LinearConfig { ws_init: nn::Init::Uniform { lo: -1e-3, up: 1e-3 }, ..Default::default() };
+        let head = nn::linear(p / "head", cfg.hidden, cfg.outputs() as i64, head_cfg);
+        let t = |v: &[f32]| Tensor::from_slice(v).to_device(dev);
+        let gray_mean = LUMA.iter().zip(norm.pixel_mean).map(|(w, m)| (w * m) as f64).sum();
+        let gray_std = LUMA.iter().zip(norm.pixel_std).map(|(w, s)| (w * s) as f64).sum();
+        let pca = norm.pca_basis.as_ref().map(|rows| {
+            let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+            t(&flat).view([rows.len() as i64, cfg.bands as i64])
+        });
+        Net {
+            cfg: cfg.clone(),
+            rgb,
+            st,
+            fuse,
+            proj,
+            lstm,
+            head,
+            pixel_mean: t(&norm.pixel_mean).view([1, 3, 1, 1]),
+            pixel_std: t(&norm.pixel_std).view([1, 3, 1, 1]),
+            gray_mean,
+            gray_std,
+            target_mean: t(&norm.target_mean),
+            target_std: t(&norm.target_std),
+            pca,
+        }
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.cfg
+    }
+
+    pub fn device(&self) -> Device {
+        self.target_mean.device()
+    }
+
+    /// Forward over frames `[B, n + 2, H, W, 3]` (u8 RGB; the first and last are the context
+    /// frames t−1 of the first and t+1 of the last predicted frame) → cochleagram steps
+    /// `[B, n·steps_per_frame, bands]`.
+    ///
+    /// `phase` is the index of the first predicted frame in its clip (it decides which frames
+    /// the RGB stream sees when `rgb_every > 1`); `carry` the previous chunk's state.
+    pub fn forward_frames(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Carry) {
+        let (b, f, h, w) = match frames.size()[..] {
+            [b, f, h, w, 3] if f >= 3 => (b, f, h, w),
+            ref s => panic!("forward_frames wants [B, n+2, H, W, 3] u8 frames, got {s:?}"),
+        };
+        let n = f - 2;
+        let x = frames.to_device(self.device()).to_kind(Kind::Float).permute([0, 1, 4, 2, 3]) * (1.0 / 255.0);
+        // Spacetime images: gray t−1, t, t+1 as channels.
+        let luma = Tensor::from_slice(&LUMA).to_device(self.device()).view([1, 1, 3, 1, 1]);
+        let gray = (&x * luma).sum_dim_intlist([2i64].as_slice(), false, Kind::Float);
+        let st = Tensor::stack(&[gray.narrow(1, 0, n), gray.narrow(1, 1, n), gray.narrow(1, 2, n)], 2);
+        let st = ((st - self.gray_mean) / self.gray_std).reshape([b * n, 3, h, w]);
+        let st = self.st.forward(&st, train);
+
+        // RGB stream on the source frames of this chunk; positions map to (held or local) maps.
+        let every = self.cfg.rgb_every;
+        let centre = x.narrow(1, 1, n);
+        let (rgb, last_rgb) = if every == 1 {
+            let r = self.rgb.forward(&((centre.reshape([b * n, 3, h, w]) - &self.pixel_mean) / &self.pixel_std), train);
+            let last = r.reshape([b, n, -1]).select(1, n - 1).shallow_clone();
+            (r, last)
+        } else {
+            let held = carry.map(|c| c.rgb.shallow_clone());
+            let mut sources: Vec<i64> = (0..n as usize).filter(|i| (phase + i) % every == 0).map(|i| i as i64).collect();
+            if held.is_none() && sources.first() != Some(&0) {
+                // A window that starts between source frames: its first frame stands in.
+                sources.insert(0, 0);
+            }
+            let local = if sources.is_empty() {
+                None
+            } else {
+                let idx = Tensor::from_slice(&sources).to_device(self.device());
+                let imgs = centre.index_select(1, &idx).reshape([b * sources.len() as i64, 3, h, w]);
+                Some(self.rgb.forward(&((imgs - &self.pixel_mean) / &self.pixel_std), train).reshape([b, sources.len() as i64, -1]))
+            };
+            // Table [held?, local sources...] and the index each position takes from it.
+            let mut parts = Vec::new();
+            let off = match (&held, &local) {
+                (Some(hd), _) => {
+                    parts.push(hd.reshape([b, 1, -1]));
+                    1
+                }
+                (None, _) => 0,
+            };
+            if let Some(l) = &local {
+                parts.push(l.shallow_clone());
+            }
+            let table = Tensor::cat(&parts, 1);
+            let mut pick = Vec::with_capacity(n as usize);
+            for i in 0..n as usize {
+                let src = (phase + i) / every * every;
+                let k = if src < phase {
+                    // Before this chunk: the held map, or (no carry) the stand-in first frame.
+                    0
+                } else {
+                    off + sources.iter().position(|&s| s as usize == src - phase).unwrap_or(0) as i64
+                };
+                pick.push(k);
+            }
+            let pick_t = Tensor::from_slice(&pick).to_device(self.device());
+            let chosen = table.index_select(1, &pick_t);
+            let last = table.select(1, table.size()[1] - 1).shallow_clone();
+            let st_shape = st.size();
+            (chosen.reshape([b * n, -1]).reshape(st_shape_like(&st_shape, self.rgb_is_map())), last)
+        };
+        let feats = self.fuse_features(&rgb, &st).reshape([b, n, -1]);
+        let k = self.cfg.steps_per_frame as i64;
+        let seq = feats.unsqueeze(2).expand([b, n, k, self.cfg.feature_dim], false).reshape([b, n * k, self.cfg.feature_dim]);
+        let state = match carry {
+            Some(c) => nn::LSTMState((c.state.h(), c.state.c())),
+            None => self.lstm.zero_state(b),
+        };
+        let (out, state) = self.lstm.seq_init(&seq, &state);
+        let z = self.head.forward(&out);
+        (self.decode(&z), Carry { state, rgb: last_rgb })
+    }
+
+    fn rgb_is_map(&self) -> bool {
+        matches!(self.rgb, Stream::Small(_))
+    }
+
+    fn fuse_features(&self, rgb: &Tensor, st: &Tensor) -> Tensor {
+        match &self.fuse {
+            Some(f) => {
+                let x = Tensor::cat(&[rgb, st], 1);
+                let x = f.mix.forward(&x).relu();
+                let x = f.grid.forward(&x).relu().flatten(1, -1);
+                self.proj.forward(&x).relu()
+            }
+            None => {
+                let pool = |t: &Tensor| if t.dim() == 4 { t.mean_dim([2i64, 3].as_slice(), false, Kind::Float) } else { t.shallow_clone() };
+                self.proj.forward(&Tensor::cat(&[pool(rgb), pool(st)], 1)).relu()
+            }
+        }
+    }
+
+    /// Read-out values → cochleagram: de-standardise (and project back from PCA).
+    fn decode(&self, z: &Tensor) -> Tensor {
+        let std = match &self.pca {
+            Some(basis) => z.matmul(basis),
+            None => z.shallow_clone(),
+        };
+        std * &self.target_std + &self.target_mean
+    }
+
+    /// The robust loss of Owens et al.: mean over steps of log(ε + ‖s_t − ŝ_t‖²).
+    /// (The paper sums over steps; the mean keeps the learning rate independent of the window.)
+    pub fn loss(&self, pred: &Tensor, target: &Tensor) -> Tensor {
+        let d2 = (pred - target).square().sum_dim_intlist([-1i64].as_slice(), false, Kind::Float);
+        match self.cfg.loss {
+            Loss::Robust => (d2 + self.cfg.loss_eps).log().mean(Kind::Float),
+            Loss::L2 => d2.mean(Kind::Float),
+        }
+    }
+}
+
+/// Shape of the per-position RGB maps: like the spacetime maps ([N, C, h, w]) for the small
+/// backbone, [N, 512] for ResNet.
+fn st_shape_like(st_shape: &[i64], is_map: bool) -> Vec<i64> {
+    if is_map {
+        st_shape.to_vec()
+    } else {
+        vec![st_shape[0], -1]
+    }
+}

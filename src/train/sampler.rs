@@ -1,0 +1,170 @@
+//! Training windows: around annotated actions (with jitter, so the approach is in the window)
+//! and at random positions (so the model learns silence too). Each epoch's plan is a pure
+//! function of (seed, epoch), so a resumed run draws exactly the batches it would have drawn.
+use crate::dataset::cache::CachedClip;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// One training window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub clip: usize,
+    /// First predicted frame.
+    pub start: usize,
+    /// Mirror left–right (augmentation).
+    pub flip: bool,
+}
+
+/// Sampling parameters (from the training config).
+#[derive(Clone, Debug)]
+pub struct SamplerConfig {
+    pub window: usize,
+    pub steps_per_frame: usize,
+    pub fps: f64,
+    /// Share of windows placed around annotated actions, in [0, 1].
+    pub event_share: f64,
+    /// The action falls at least this many frames after the window start (the approach).
+    pub min_before: usize,
+    /// ... and at least this many frames before its end (the ring-out).
+    pub min_after: usize,
+    pub flip: bool,
+    pub seed: u64,
+}
+
+/// Windows of one epoch, in training order.
+pub fn epoch_plan(clips: &[CachedClip], cfg: &SamplerConfig, epoch: u64) -> Vec<Window> {
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed ^ 0x5eed_0000_0000 ^ epoch.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let w = cfg.window;
+    let usable: Vec<usize> = clips.iter().map(|c| c.usable_frames(cfg.steps_per_frame)).collect();
+    let mut out = Vec::new();
+    // Around every annotated action: the action lands at a random position that leaves
+    // `min_before` frames of approach and `min_after` of ring-out.
+    for (ci, c) in clips.iter().enumerate() {
+        if usable[ci] < w {
+            continue;
+        }
+        for e in &c.events {
+            let f = (e.time * cfg.fps).floor() as i64;
+            let lo = cfg.min_before.min(w - 1) as i64;
+            let hi = (w as i64 - 1 - cfg.min_after as i64).max(lo);
+            let pos = rng.random_range(lo..=hi);
+            let start = (f - pos).clamp(0, (usable[ci] - w) as i64) as usize;
+            out.push(Window { clip: ci, start, flip: false });
+        }
+    }
+    let n_event = out.len();
+    let total_frames: usize = usable.iter().filter(|&&u| u >= w).sum();
+    let n_random = if n_event == 0 {
+        (total_frames / w).max(1)
+    } else {
+        ((n_event as f64) * (1.0 - cfg.event_share) / cfg.event_share.max(1e-3)).round() as usize
+    };
+    if total_frames > 0 {
+        for _ in 0..n_random {
+            // Clip chosen in proportion to its length, position uniform.
+            let mut r = rng.random_range(0..total_frames);
+            let ci = usable.iter().position(|&u| {
+                if u < w {
+                    return false;
+                }
+                if r < u {
+                    true
+                } else {
+                    r -= u;
+                    false
+                }
+            });
+            let ci = ci.expect("r < total_frames");
+            let start = rng.random_range(0..=usable[ci] - w);
+            out.push(Window { clip: ci, start, flip: false });
+        }
+    }
+    out.shuffle(&mut rng);
+    if cfg.flip {
+        for win in &mut out {
+            win.flip = rng.random_bool(0.5);
+        }
+    }
+    out
+}
+
+/// Fill a batch: frames `[B, window + 2, h, w, 3]` u8 (with the t−1 / t+1 context frames,
+/// replicated at clip edges, mirrored when `flip`) and targets `[B, window·spf, bands]`.
+pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usize) -> (Vec<u8>, Vec<f32>) {
+    let c0 = &clips[wins[0].clip];
+    let fb = c0.frame_bytes();
+    let bands = c0.bands;
+    let mut frames = Vec::with_capacity(wins.len() * (window + 2) * fb);
+    let mut targets = Vec::with_capacity(wins.len() * window * spf * bands);
+    for win in wins {
+        let c = &clips[win.clip];
+        let n = c.n_frames();
+        for k in 0..window + 2 {
+            let i = (win.start as i64 + k as i64 - 1).clamp(0, n as i64 - 1) as usize;
+            let f = c.frame(i);
+            if win.flip {
+                let row = c.width as usize * 3;
+                for r in f.chunks_exact(row) {
+                    for px in r.chunks_exact(3).rev() {
+                        frames.extend_from_slice(px);
+                    }
+                }
+            } else {
+                frames.extend_from_slice(f);
+            }
+        }
+        let s0 = win.start * spf * bands;
+        targets.extend_from_slice(&c.coch[s0..s0 + window * spf * bands]);
+    }
+    (frames, targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::cache::Event;
+
+    fn clip(n: usize, events: &[f64]) -> CachedClip {
+        CachedClip {
+            id: "c".into(),
+            width: 2,
+            height: 1,
+            frames: (0..n * 6).map(|i| (i / 6) as u8).collect(),
+            coch: (0..n * 3).map(|i| i as f32).collect(),
+            bands: 1,
+            events: events.iter().map(|&t| Event { time: t, material: None, action: None }).collect(),
+        }
+    }
+
+    fn cfg() -> SamplerConfig {
+        SamplerConfig { window: 15, steps_per_frame: 3, fps: 30.0, event_share: 0.5, min_before: 5, min_after: 2, flip: true, seed: 7 }
+    }
+
+    #[test]
+    fn plan_is_deterministic_and_covers_the_approach() {
+        let clips = vec![clip(300, &[2.0, 5.0, 8.0]), clip(10, &[0.1])];
+        let a = epoch_plan(&clips, &cfg(), 3);
+        assert_eq!(a, epoch_plan(&clips, &cfg(), 3));
+        assert_ne!(a, epoch_plan(&clips, &cfg(), 4));
+        // 3 event windows (the 10-frame clip is shorter than a window) + as many random ones.
+        assert_eq!(a.len(), 6);
+        for t in [2.0f64, 5.0, 8.0] {
+            let f = (t * 30.0) as usize;
+            assert!(a.iter().any(|w| w.start + 5 <= f && f + 2 < w.start + 15), "no window with approach for {t}");
+        }
+        assert!(a.iter().all(|w| w.clip == 0 && w.start + 15 <= 300));
+    }
+
+    #[test]
+    fn batch_replicates_edges_and_flips() {
+        let clips = vec![clip(20, &[])];
+        let (f, t) = fill_batch(&clips, &[Window { clip: 0, start: 0, flip: true }], 15, 3);
+        assert_eq!(f.len(), 17 * 6);
+        // Frame values equal their index: context t−1 of frame 0 is frame 0 itself.
+        assert_eq!(&f[..12], &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(f[16 * 6], 15);
+        assert_eq!(t.len(), 45);
+        assert_eq!(t[44], 44.0);
+    }
+}

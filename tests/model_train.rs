@@ -1,0 +1,159 @@
+//! Model and training: a tiny config learns the toy data in seconds; save → load gives
+//! identical predictions; streaming equals one pass; resume equals an uninterrupted run;
+//! corrupt checkpoints and model directories of another version give clear errors.
+mod model_support;
+use foley::model::{Model, ModelConfig, Normalization};
+use foley::train::{self, TrainConfig, TrainData, TrainOptions};
+use model_support::{toy_clip, H, W};
+use tch::Device;
+
+fn tiny_train_config() -> TrainConfig {
+    TrainConfig {
+        model: ModelConfig { width: W, height: H, ..ModelConfig::tiny() },
+        batch: 4,
+        epochs: 3,
+        steps_per_epoch: Some(10),
+        warmup: 5,
+        lr: 3e-3,
+        log_every: 5,
+        checkpoint_every: 5,
+        ..TrainConfig::default()
+    }
+}
+
+fn toy_data() -> TrainData {
+    let train = (0..4).map(|i| toy_clip(&format!("clip{i}"), 4.0, i)).collect();
+    let val = vec![toy_clip("val0", 4.0, 11)];
+    TrainData { train, val, source: "toy".into() }
+}
+
+fn opts(run: &std::path::Path) -> TrainOptions {
+    TrainOptions { run: run.to_path_buf(), device: Device::Cpu, resume: false, minutes: None, max_steps: None, quiet: true }
+}
+
+fn predict(model: &Model, clip: &foley::dataset::cache::CachedClip, chunk: usize) -> Vec<f32> {
+    let mut p = model.predictor();
+    let mut out = Vec::new();
+    let frames: Vec<&[u8]> = (0..clip.n_frames()).map(|i| clip.frame(i)).collect();
+    for c in frames.chunks(chunk) {
+        out.extend(p.push_images(c).unwrap().data);
+    }
+    out.extend(p.finish().unwrap().data);
+    out
+}
+
+#[test]
+fn tiny_config_learns_and_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let data = toy_data();
+    let s = train::train(&data, &tiny_train_config(), &opts(&run)).unwrap();
+    assert_eq!(s.steps, 30);
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    let losses: Vec<f64> = metrics
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter_map(|v| v["loss"].as_f64())
+        .collect();
+    assert!(losses.len() >= 5, "{metrics}");
+    assert!(losses.last().unwrap() < &(losses[0] - 0.1), "training loss did not fall: {losses:?}");
+    let v = s.best_val.unwrap();
+    assert!(v.loss < v.mean_baseline_loss, "val {} vs mean predictor {}", v.loss, v.mean_baseline_loss);
+    for f in ["model.safetensors", "config.json", "card.md", "loss.png", "checkpoint.safetensors"] {
+        assert!(run.join(f).exists(), "{f} missing");
+    }
+    // Load the written model directory twice: identical outputs, 3 steps per frame.
+    let a = Model::load(&run, Device::Cpu).unwrap();
+    let b = Model::load(&run, Device::Cpu).unwrap();
+    let clip = &data.val[0];
+    let pa = predict(&a, clip, 1000);
+    assert_eq!(pa.len(), clip.n_frames() * 3 * 42);
+    assert_eq!(pa, predict(&b, clip, 1000));
+    // Streaming in odd chunks gives the same steps (the LSTM state is carried).
+    let pc = predict(&a, clip, 7);
+    let err = pa.iter().zip(&pc).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(err < 1e-5, "chunked prediction differs by {err}");
+}
+
+#[test]
+fn streaming_with_held_rgb_matches_one_pass() {
+    tch::manual_seed(3);
+    let cfg = ModelConfig { width: W, height: H, rgb_every: 4, ..ModelConfig::tiny() };
+    let m = Model::new(cfg.clone(), Normalization::identity(&cfg), Device::Cpu).unwrap();
+    let clip = toy_clip("c", 1.0, 2);
+    let one = predict(&m, &clip, 1000);
+    for chunk in [1, 3, 5] {
+        let other = predict(&m, &clip, chunk);
+        let err = one.iter().zip(&other).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(err < 1e-5, "chunk {chunk}: differs by {err}");
+    }
+}
+
+#[test]
+fn resume_equals_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = toy_data();
+    let mut cfg = tiny_train_config();
+    cfg.epochs = 2;
+    let full = dir.path().join("full");
+    train::train(&data, &cfg, &opts(&full)).unwrap();
+    let part = dir.path().join("part");
+    // Stop after 7 steps (mid-epoch, between checkpoints), then after 6 more, then finish.
+    let mut o = opts(&part);
+    o.max_steps = Some(7);
+    train::train(&data, &cfg, &o).unwrap();
+    o.resume = true;
+    o.max_steps = Some(6);
+    train::train(&data, &cfg, &o).unwrap();
+    o.max_steps = None;
+    let s = train::train(&data, &cfg, &o).unwrap();
+    assert_eq!(s.steps, 20);
+    let a = tch::Tensor::read_safetensors(full.join("checkpoint.safetensors")).unwrap();
+    let b = tch::Tensor::read_safetensors(part.join("checkpoint.safetensors")).unwrap();
+    let mut n = 0;
+    for (name, t) in &a {
+        if name == "state" {
+            continue;
+        }
+        let u = &b.iter().find(|(m, _)| m == name).unwrap().1;
+        assert!(t.equal(u), "{name} differs after resume");
+        n += 1;
+    }
+    assert!(n > 10);
+    // Starting again over a finished run without --resume is refused.
+    let e = train::train(&data, &cfg, &opts(&part)).unwrap_err().to_string();
+    assert!(e.contains("--resume"), "{e}");
+}
+
+#[test]
+fn corrupt_checkpoint_and_wrong_version_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let data = toy_data();
+    let mut cfg = tiny_train_config();
+    cfg.epochs = 1;
+    cfg.steps_per_epoch = Some(2);
+    train::train(&data, &cfg, &opts(&run)).unwrap();
+    // Truncated checkpoint.
+    let ck = run.join("checkpoint.safetensors");
+    let bytes = std::fs::read(&ck).unwrap();
+    std::fs::write(&ck, &bytes[..bytes.len() / 2]).unwrap();
+    let mut o = opts(&run);
+    o.resume = true;
+    let e = train::train(&data, &cfg, &o).unwrap_err().to_string();
+    assert!(e.contains("checkpoint.safetensors") && e.contains("corrupt"), "{e}");
+    // Model directory from another format version.
+    let cfg_path = run.join("config.json");
+    let text = std::fs::read_to_string(&cfg_path).unwrap();
+    std::fs::write(&cfg_path, text.replace("\"format_version\": 1", "\"format_version\": 99")).unwrap();
+    let e = Model::load(&run, Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("config.json") && e.contains("version 99"), "{e}");
+    // Weights of another architecture.
+    std::fs::write(&cfg_path, &text).unwrap();
+    let other = ModelConfig { hidden: 16, ..cfg.model.clone() };
+    let m = Model::new(other.clone(), Normalization::identity(&other), Device::Cpu).unwrap();
+    m.save(&dir.path().join("other"), "").unwrap();
+    std::fs::copy(dir.path().join("other/model.safetensors"), run.join("model.safetensors")).unwrap();
+    let e = Model::load(&run, Device::Cpu).err().unwrap().to_string();
+    assert!(e.contains("model.safetensors") && e.contains("shape"), "{e}");
+}
