@@ -41,9 +41,9 @@ use std::sync::Arc;
 /// Seconds of signal kept on each side of a block's useful part (impulse-response reach).
 const MARGIN_SECONDS: f64 = 6.4;
 /// Reduced rate of a band's analytic signal ≥ OVERSAMPLE × its bandwidth.
-const OVERSAMPLE: f64 = 32.0;
+const OVERSAMPLE: f64 = 16.0;
 /// Never reduce a band's analytic signal below this rate (Hz).
-const MIN_SUB_RATE: f64 = 2500.0;
+const MIN_SUB_RATE: f64 = 5000.0;
 
 /// How the signal is cut into blocks.
 #[derive(Clone, Copy, Debug)]
