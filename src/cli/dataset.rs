@@ -1,7 +1,7 @@
 //! `foley dataset synth` and `foley dataset check`.
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use foley::dataset::{self, synth::SynthConfig};
+use foley::dataset;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -77,7 +77,7 @@ pub fn run(args: DatasetArgs, quiet: bool) -> Result<()> {
 
 #[cfg(feature = "video")]
 fn synth(a: SynthArgs, quiet: bool) -> Result<()> {
-    use foley::dataset::synth::{write_dataset, WriteOptions};
+    use foley::dataset::synth::{write_dataset, SynthConfig, WriteOptions};
     use foley::video::encode::EncodeOptions;
     let cfg = SynthConfig { seconds: a.seconds, width: a.size.0, height: a.size.1, sample_rate: a.rate, ..SynthConfig::default() };
     let opts = WriteOptions {
