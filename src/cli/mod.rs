@@ -3,6 +3,8 @@ pub mod bank;
 pub mod dataset;
 pub mod features;
 pub mod invert;
+#[cfg(feature = "video")]
+pub mod predict;
 pub mod train;
 
 use indicatif::{ProgressBar, ProgressStyle};
