@@ -10,6 +10,8 @@ pub mod error;
 pub mod model;
 pub mod eval;
 pub mod npy;
+#[cfg(feature = "video")]
+pub mod predict;
 pub mod train;
 pub mod synth;
 pub mod util;
