@@ -10,6 +10,7 @@ pub mod error;
 pub mod model;
 pub mod eval;
 pub mod npy;
+#[cfg(feature = "video")]
 pub mod predict;
 pub mod train;
 pub mod synth;

@@ -37,6 +37,9 @@ enum Command {
     Bank(cli::bank::BankCommand),
     /// Train the model on a Greatest-Hits-layout dataset; the run folder becomes a model directory.
     Train(cli::train::TrainArgs),
+    /// Evaluate a model (and baselines) on a dataset split (SPEC §7): metrics.json + index.html.
+    #[cfg(feature = "video")]
+    Eval(cli::eval::EvalArgs),
 }
 
 fn main() {
@@ -59,5 +62,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Predict(a) => cli::predict::run(a, cli.quiet),
         Command::Bank(c) => cli::bank::run(c, cli.quiet),
         Command::Train(a) => cli::train::run(a, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Eval(a) => cli::eval::run(a, cli.quiet),
     }
 }
