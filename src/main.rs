@@ -28,6 +28,10 @@ enum Command {
     /// optionally draw a contact sheet of what the model sees.
     #[cfg(feature = "video")]
     Inspect(cli::inspect::InspectArgs),
+    /// Batch prediction for a collection: parallel, resumable, shardable across machines.
+    #[cfg(feature = "video")]
+    #[command(after_help = cli::export::EXAMPLES)]
+    Export(cli::export::ExportArgs),
     /// Sound banks for example-based synthesis.
     #[command(subcommand)]
     Bank(cli::bank::BankCommand),
@@ -50,5 +54,7 @@ fn run(cli: Cli) -> Result<()> {
         #[cfg(feature = "video")]
         Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
         Command::Bank(c) => cli::bank::run(c, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Export(a) => cli::export::run(a, cli.quiet),
     }
 }

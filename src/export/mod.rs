@@ -537,13 +537,16 @@ pub fn run(
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
     let manifest_path = opts.out.join(manifest_name(opts.shard));
     let previous = read_manifest(&manifest_path);
+    // Compared as read back from JSON (serde_json's float parsing is not exact, so a value
+    // compared before writing could differ from the same value read back).
+    let settings: serde_json::Value = serde_json::from_str(&opts.settings.to_string()).unwrap_or_else(|_| opts.settings.clone());
     if let Some(prev) = &previous {
-        if prev.settings != opts.settings && !opts.force {
+        if prev.settings != settings && !opts.force {
             return Err(Error::bad(
                 &manifest_path,
                 format!(
                     "the outputs in this folder were made with other settings ({}; now {}): use another --out, or --force to redo them",
-                    prev.settings, opts.settings
+                    prev.settings, settings
                 ),
             ));
         }
@@ -584,7 +587,7 @@ pub fn run(
         let ok = done.iter().filter(|r| r.status == Status::Ok).count();
         Manifest {
             version: MANIFEST_VERSION,
-            settings: opts.settings.clone(),
+            settings: settings.clone(),
             shard: opts.shard.map(|s| s.to_string()),
             inputs: total,
             ok,

@@ -51,7 +51,9 @@ impl Processor for Fake {
 }
 
 fn opts(out: &Path) -> Options {
-    Options { out: out.to_path_buf(), want: Want::default(), jobs: 2, shard: None, force: false, settings: serde_json::json!({"seed": 0}) }
+    // An f32 in the settings: read back from the manifest it must still compare equal.
+    let settings = serde_json::json!({"seed": 0, "threshold": 0.03f32});
+    Options { out: out.to_path_buf(), want: Want::default(), jobs: 2, shard: None, force: false, settings }
 }
 
 fn folder(dir: &Path, names: &[&str]) -> Vec<Input> {
