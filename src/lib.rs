@@ -11,7 +11,6 @@ pub mod export;
 pub mod model;
 pub mod eval;
 pub mod npy;
-#[cfg(feature = "video")]
 pub mod predict;
 pub mod train;
 pub mod synth;

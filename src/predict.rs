@@ -73,7 +73,7 @@ impl Default for SynthOptions {
             hits: HitParams::default(),
             rate: 48_000,
             iters: 10,
-            background: false,
+            background: true,
             seed: 0,
         }
     }

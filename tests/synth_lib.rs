@@ -93,7 +93,7 @@ fn close_hits_keep_the_strongest_and_flat_input_has_none() {
     // A constant cochleagram has zero flux everywhere.
     let flat = Cochleagram::new(vec![0.3; 90 * BANDS], BANDS, RATE);
     assert!(synth::detect_hits(&flat, &HitParams::default()).unwrap().is_empty());
-    // A rise smaller than the threshold (mean rise per band 0.01 < 0.03) is ignored.
+    // A rise smaller than the default threshold (mean rise per band 0.01 < 0.015) is ignored.
     let mut small = vec![0.3; 90 * BANDS];
     small[45 * BANDS..].iter_mut().for_each(|v| *v += 0.01);
     assert!(synth::detect_hits(&Cochleagram::new(small, BANDS, RATE), &HitParams::default()).unwrap().is_empty());

@@ -40,9 +40,10 @@ pub struct ExportArgs {
     /// Example synthesis: which bank entry each hit gets.
     #[arg(long, value_enum, default_value_t = Retrieval::Nearest)]
     retrieval: Retrieval,
-    /// Example synthesis: also fill the non-hit background by parametric synthesis.
+    /// Example synthesis: leave the non-hit background silent instead of filling it by
+    /// parametric synthesis.
     #[arg(long)]
-    background: bool,
+    no_background: bool,
     /// Seed of random choices: same seed, same outputs.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -117,7 +118,7 @@ pub fn run(a: ExportArgs, quiet: bool) -> Result<()> {
         hits: HitParams::default(),
         rate: a.rate,
         iters: a.iters,
-        background: a.background,
+        background: !a.no_background,
         seed: a.seed,
     };
     let processor = Predict::new(&model, a.device.device()?, opts, a.format, jobs)?;

@@ -3,6 +3,9 @@ pub mod bank;
 pub mod dataset;
 pub mod features;
 pub mod invert;
+#[cfg(feature = "video")]
+pub mod predict;
+pub mod train;
 
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -40,9 +40,10 @@ pub struct PredictArgs {
     /// Seed of random choices (parametric noise, random retrieval): same seed, same output.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Example synthesis: also fill the non-hit background by parametric synthesis.
+    /// Example synthesis: leave the non-hit background silent instead of filling it by
+    /// parametric synthesis.
     #[arg(long)]
-    background: bool,
+    no_background: bool,
     /// Output sample rate (Hz).
     #[arg(long, default_value_t = 48_000)]
     rate: u32,
@@ -81,6 +82,12 @@ fn out_kind(path: &Path) -> Result<OutKind> {
 pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     let t0 = Instant::now();
     let kind = out_kind(&a.output)?;
+    if !(8_000..=384_000).contains(&a.rate) {
+        bail!("--rate {}: the output sample rate must be 8000..384000 Hz", a.rate);
+    }
+    if a.iters == 0 || !(a.threshold >= 0.0) || !(a.min_spacing >= 0.0) {
+        bail!("--iters must be at least 1, --threshold and --min-spacing at least 0");
+    }
     for extra in [&a.features, &a.plot].into_iter().flatten() {
         if extra == &a.output {
             bail!("{}: given both as output and as --features/--plot", extra.display());
@@ -105,7 +112,7 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
         hits: HitParams { threshold: a.threshold, min_spacing: a.min_spacing, ..Default::default() },
         rate: a.rate,
         iters: a.iters,
-        background: a.background,
+        background: !a.no_background,
         seed: a.seed,
     };
     if a.synth == SynthMode::Example {

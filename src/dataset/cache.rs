@@ -177,6 +177,129 @@ pub fn read(path: &Path, key: Option<&str>) -> Result<Option<CachedClip>> {
     }))
 }
 
+/// Annotations as cached.
+pub fn events_of(actions: &[crate::dataset::Action]) -> Vec<Event> {
+    actions
+        .iter()
+        .map(|a| Event {
+            time: a.time,
+            material: a.material.map(|m| m.as_str().to_string()),
+            action: a.action.map(|k| k.as_str().to_string()),
+        })
+        .collect()
+}
+
+/// The parameters a cached clip depends on, as the text hashed into its key.
+pub fn spec_text(model: &crate::model::ModelConfig, features: &crate::cochleagram::Params) -> String {
+    serde_json::json!({
+        "width": model.width, "height": model.height, "fit": model.fit, "fps": model.fps, "features": features,
+    })
+    .to_string()
+}
+
+/// A clip rendered in memory by the synthetic generator (no FFmpeg needed): frames scaled
+/// to the model size (bilinear), cochleagram of its audio.
+pub fn from_synth(
+    id: &str,
+    clip: &crate::dataset::synth::SynthClip,
+    model: &crate::model::ModelConfig,
+    features: &crate::cochleagram::Params,
+) -> Result<CachedClip> {
+    if (clip.fps as f64 - model.fps).abs() > 1e-9 {
+        return Err(Error::Param(format!("synthetic clip at {} fps, the model runs at {}", clip.fps, model.fps)));
+    }
+    let mut frames = Vec::with_capacity(clip.frames.len() * (model.width * model.height * 3) as usize);
+    for f in &clip.frames {
+        let small = image::imageops::resize(f, model.width, model.height, image::imageops::FilterType::Triangle);
+        frames.extend_from_slice(small.as_raw());
+    }
+    let coch = crate::cochleagram::features(&clip.audio, features)?;
+    Ok(CachedClip {
+        id: id.to_string(),
+        width: model.width,
+        height: model.height,
+        frames,
+        bands: coch.bands,
+        coch: coch.data,
+        events: events_of(&clip.actions),
+    })
+}
+
+/// Decode one dataset clip: frames sampled as the model samples them (`foley predict` uses
+/// the same [`crate::model::ModelConfig::sample_config`]), cochleagram of its audio file.
+#[cfg(feature = "video")]
+pub fn build(clip: &crate::dataset::Clip, model: &crate::model::ModelConfig, features: &crate::cochleagram::Params) -> Result<CachedClip> {
+    let mut frames = Vec::new();
+    for f in crate::video::open_frames(&clip.video, &model.sample_config())? {
+        frames.extend_from_slice(&f?.rgb);
+    }
+    if frames.is_empty() {
+        return Err(Error::bad(&clip.video, "no frames decoded"));
+    }
+    let wave = crate::audio::read_audio(&clip.audio)?;
+    let coch = crate::cochleagram::features(&wave, features)?;
+    Ok(CachedClip {
+        id: clip.id.clone(),
+        width: model.width,
+        height: model.height,
+        frames,
+        bands: coch.bands,
+        coch: coch.data,
+        events: events_of(&clip.actions),
+    })
+}
+
+/// Load the clips from the cache in `dir`, building (in parallel, with a progress bar) those
+/// that are missing or stale. A clip that cannot be decoded is reported in the second list
+/// (one line each, naming the file) and skipped.
+#[cfg(feature = "video")]
+pub fn load_or_build(
+    clips: &[&crate::dataset::Clip],
+    model: &crate::model::ModelConfig,
+    features: &crate::cochleagram::Params,
+    dir: &Path,
+    quiet: bool,
+) -> Result<(Vec<CachedClip>, Vec<String>)> {
+    use rayon::prelude::*;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let spec = spec_text(model, features);
+    let bar = if quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(clips.len() as u64) };
+    if let Ok(style) = indicatif::ProgressStyle::with_template("caching clips [{bar:30}] {pos}/{len} {elapsed_precise} ETA {eta}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let results: Vec<std::result::Result<CachedClip, String>> = clips
+        .par_iter()
+        .map(|c| {
+            let key = key_for(&[&c.video, &c.audio], &spec);
+            let path = path_for(dir, &c.id);
+            let cached = match read(&path, Some(&key)) {
+                Ok(Some(clip)) => Some(clip),
+                Ok(None) => None,
+                Err(e) => {
+                    bar.println(format!("warning: {e}; rebuilding it"));
+                    None
+                }
+            };
+            let out = match cached {
+                Some(clip) => Ok(clip),
+                None => build(c, model, features).and_then(|clip| write(&path, &clip, &key).map(|_| clip)).map_err(|e| e.to_string()),
+            };
+            bar.inc(1);
+            out
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut ok = Vec::new();
+    let mut problems = Vec::new();
+    for (r, c) in results.into_iter().zip(clips) {
+        match r {
+            Ok(clip) => ok.push(clip),
+            Err(e) => problems.push(format!("skipping clip {}: {e}", c.id)),
+        }
+    }
+    Ok((ok, problems))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,5 +12,5 @@ pub mod score;
 pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
 pub use report::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
-pub use run::{evaluate, RunOptions, SourceClip, Systems, REAL_SOUND};
+pub use run::{evaluate, source_clips, RunOptions, SourceClip, Systems, REAL_SOUND};
 pub use score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialModel, Output, SystemMetrics};

@@ -156,3 +156,20 @@ pub fn evaluate(
     writer.finish(&opts.meta, &results)?;
     Ok(results)
 }
+
+/// The clips of `split` of a Greatest-Hits-layout dataset, every annotated action (hit or
+/// scratch) a reference onset, its material label kept for the classifier.
+pub fn source_clips(data: &crate::dataset::Dataset, split: crate::dataset::Split) -> Vec<SourceClip> {
+    data.clips(split)
+        .map(|c| SourceClip {
+            id: c.id.clone(),
+            video: Some(c.video.clone()),
+            audio: c.audio.clone(),
+            actions: c
+                .actions
+                .iter()
+                .map(|a| Annotation { time: a.time, material: a.material.map(|m| m.as_str().to_string()) })
+                .collect(),
+        })
+        .collect()
+}

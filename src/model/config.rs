@@ -17,6 +17,16 @@ pub enum Fusion {
     Pool,
 }
 
+/// Training loss per step, from the squared error d² = ‖s_t − ŝ_t‖² over the bands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Loss {
+    /// log(ε + d²), the robust loss of Owens et al.
+    Robust,
+    /// d² (squared error).
+    L2,
+}
+
 /// Which CNN each stream uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -26,6 +36,19 @@ pub enum Backbone {
     /// ResNet-18 from `tch::vision` (pooled 512-d features; implies `fusion = "pool"`), optionally
     /// initialised from a user weight file with torchvision names (`--init-backbone`).
     Resnet18,
+}
+
+/// How a video frame is brought to the model's input size (mirrors `video::Fit`, which needs
+/// the `video` feature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameFit {
+    /// Scale each axis independently: nothing is cut off (the stick may be anywhere).
+    Stretch,
+    /// Scale to cover, cut the overhang.
+    Crop,
+    /// Scale to fit, black bars.
+    Pad,
 }
 
 /// Architecture and input of the model. Every field has a documented default; a training
@@ -38,6 +61,8 @@ pub struct ModelConfig {
     pub width: u32,
     /// Input frame height in pixels. Default 72 (4:3, like the synthetic and most real videos).
     pub height: u32,
+    /// How frames of another aspect ratio are scaled. Default `stretch`.
+    pub fit: FrameFit,
     /// Video frame rate the model runs at, frames per second. Default 30 (SPEC §4).
     pub fps: f64,
     /// Cochleagram steps per video frame: the LSTM runs at `fps * steps_per_frame` = 90 Hz.
@@ -49,9 +74,15 @@ pub struct ModelConfig {
     pub rgb_every: usize,
     /// CNN used by both streams. Default `small`.
     pub backbone: Backbone,
-    /// Output channels of the strided convolutions of each `small` stream; each halves the
-    /// resolution. Default [16, 32, 48].
+    /// Output channels of the convolutions of each `small` stream: the first is the stem
+    /// (`stem_kernel`, stride `stem_stride`), each further one a 3x3 stride-2 convolution.
+    /// Default [24, 48].
     pub channels: Vec<i64>,
+    /// Kernel size of the stem convolution. Default 4.
+    pub stem_kernel: i64,
+    /// Stride of the stem convolution (non-overlapping 4x4 patches by default: a quarter of the
+    /// cost of a 5x5 stride-2 stem followed by another layer, measured). Default 4.
+    pub stem_stride: i64,
     /// How the two streams are combined. Default `spatial`.
     pub fusion: Fusion,
     /// Channels of the fused map (spatial fusion: one more strided 3x3 convolution). Default 64.
@@ -65,6 +96,8 @@ pub struct ModelConfig {
     /// Regress this many PCA coefficients of the cochleagram instead of the 42 values (the
     /// paper used 10). Default none (all bands).
     pub pca: Option<usize>,
+    /// Training loss. Default `robust` (SPEC §4).
+    pub loss: Loss,
     /// ε of the robust loss Σ_t log(ε + ‖s_t − ŝ_t‖²). Default 1/25² as in Owens et al.
     pub loss_eps: f64,
 }
@@ -74,18 +107,22 @@ impl Default for ModelConfig {
         ModelConfig {
             width: 96,
             height: 72,
+            fit: FrameFit::Stretch,
             fps: 30.0,
             steps_per_frame: 3,
             bands: crate::cochleagram::BANDS,
             rgb_every: 1,
             backbone: Backbone::Small,
-            channels: vec![16, 32, 48],
+            channels: vec![24, 48],
+            stem_kernel: 4,
+            stem_stride: 4,
             fusion: Fusion::Spatial,
             fused_channels: 64,
             grid_channels: 16,
             feature_dim: 256,
             hidden: 256,
             pca: None,
+            loss: Loss::Robust,
             loss_eps: 1.0 / 625.0,
         }
     }
@@ -98,6 +135,8 @@ impl ModelConfig {
             width: 32,
             height: 24,
             channels: vec![8, 8],
+            stem_kernel: 3,
+            stem_stride: 2,
             fused_channels: 8,
             grid_channels: 4,
             feature_dim: 32,
@@ -122,8 +161,11 @@ impl ModelConfig {
             if self.channels.is_empty() || self.channels.iter().any(|&c| c <= 0) {
                 return p("channels must be a non-empty list of positive counts".into());
             }
-            let (w, h) = self.grid_size();
-            if w == 0 || h == 0 {
+            if !(1..=15).contains(&self.stem_kernel) || !(1..=8).contains(&self.stem_stride) {
+                return p(format!("stem_kernel {} must be 1..15 and stem_stride {} 1..8", self.stem_kernel, self.stem_stride));
+            }
+            let (w, h) = self.map_size();
+            if w < 1 || h < 1 {
                 return p(format!(
                     "input {}x{} is too small for {} strided layers",
                     self.width,
@@ -155,16 +197,38 @@ impl ModelConfig {
         }
     }
 
-    /// Spatial size (w, h) of the fused grid that spatial fusion flattens: each strided layer
-    /// (the stream's and the fusion's) maps n to ⌈n/2⌉.
-    pub fn grid_size(&self) -> (i64, i64) {
-        let mut w = self.width as i64;
-        let mut h = self.height as i64;
-        for _ in 0..=self.channels.len() {
-            w = (w + 1) / 2;
-            h = (h + 1) / 2;
+    /// Spatial size (w, h) of the stream maps and of the fused grid that spatial fusion
+    /// flattens (PyTorch's convolution size rule, padding k/2 except for a stem whose stride
+    /// equals its kernel, which has none).
+    pub fn map_size(&self) -> (i64, i64) {
+        let out = |n: i64, k: i64, s: i64, p: i64| (n + 2 * p - k).div_euclid(s) + 1;
+        let sp = if self.stem_stride == self.stem_kernel { 0 } else { self.stem_kernel / 2 };
+        let mut w = out(self.width as i64, self.stem_kernel, self.stem_stride, sp);
+        let mut h = out(self.height as i64, self.stem_kernel, self.stem_stride, sp);
+        for _ in 1..self.channels.len() {
+            w = out(w, 3, 2, 1);
+            h = out(h, 3, 2, 1);
         }
         (w, h)
+    }
+
+    /// Size (w, h) of the fused grid (one more 3x3 stride-2 convolution after the streams).
+    pub fn grid_size(&self) -> (i64, i64) {
+        let (w, h) = self.map_size();
+        ((w - 1).div_euclid(2) + 1, (h - 1).div_euclid(2) + 1)
+    }
+
+    /// The frame sampling that gives this model's input (`foley predict` and the training
+    /// cache both use it, so training and prediction see the same pixels).
+    #[cfg(feature = "video")]
+    pub fn sample_config(&self) -> crate::video::SampleConfig {
+        use crate::video::Fit;
+        let fit = match self.fit {
+            FrameFit::Stretch => Fit::Stretch,
+            FrameFit::Crop => Fit::Crop,
+            FrameFit::Pad => Fit::Pad,
+        };
+        crate::video::SampleConfig { width: self.width, height: self.height, fit, fps: self.fps }
     }
 
     /// Envelope rate the model predicts at, Hz.

@@ -8,7 +8,7 @@ pub mod config;
 pub mod net;
 mod predictor;
 
-pub use config::{Backbone, Fusion, ModelConfig, Normalization};
+pub use config::{Backbone, FrameFit, Fusion, Loss, ModelConfig, Normalization};
 pub use net::Net;
 pub use predictor::Predictor;
 
@@ -23,34 +23,6 @@ pub const FORMAT_VERSION: u32 = 1;
 /// Value of `config.json`'s `format` field.
 pub const FORMAT_NAME: &str = "foley-model";
 
-/// Cochleagram parameters the model's targets were computed with (SPEC §2).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FeatureInfo {
-    pub bands: usize,
-    /// Envelope rate, Hz.
-    pub envelope_rate: f64,
-    /// Working sample rate of the analysis, Hz.
-    pub sample_rate: f64,
-    /// Envelope compression exponent.
-    pub compression: f64,
-    /// Lowest and highest filter-bank edge, Hz.
-    pub low_hz: f64,
-    pub high_hz: f64,
-}
-
-impl Default for FeatureInfo {
-    fn default() -> Self {
-        FeatureInfo {
-            bands: crate::cochleagram::BANDS,
-            envelope_rate: crate::cochleagram::ENVELOPE_RATE,
-            sample_rate: 20_000.0,
-            compression: 0.3,
-            low_hz: 20.0,
-            high_hz: 10_000.0,
-        }
-    }
-}
-
 /// Contents of `config.json`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ModelFile {
@@ -59,7 +31,8 @@ pub struct ModelFile {
     /// Version of the foley crate that wrote the directory.
     pub crate_version: String,
     pub model: ModelConfig,
-    pub features: FeatureInfo,
+    /// Cochleagram parameters of the targets (SPEC §2).
+    pub features: crate::cochleagram::Params,
     pub normalization: Normalization,
     /// Free-form training summary (data, steps, time, validation metrics).
     #[serde(default)]
@@ -86,7 +59,7 @@ impl Model {
             format_version: FORMAT_VERSION,
             crate_version: env!("CARGO_PKG_VERSION").into(),
             model: config,
-            features: FeatureInfo::default(),
+            features: crate::cochleagram::Params::default(),
             normalization: norm,
             training: serde_json::Value::Null,
         };
@@ -140,25 +113,28 @@ impl Model {
             serde_json::from_value(raw).map_err(|e| Error::bad(&path, format!("invalid model config: {e}")))?;
         file.model.validate().map_err(|e| Error::bad(&path, e.to_string()))?;
         file.normalization.validate(&file.model).map_err(|e| Error::bad(&path, e))?;
-        let want = FeatureInfo::default();
-        if file.features.bands != want.bands || file.features.envelope_rate != want.envelope_rate {
+        let f = &file.features;
+        if f.total_bands() != crate::cochleagram::BANDS || f.env_rate as f64 != crate::cochleagram::ENVELOPE_RATE {
             return Err(Error::bad(
                 &path,
                 format!(
                     "model predicts {} bands at {} Hz, foley's cochleagram is {} bands at {} Hz",
-                    file.features.bands, file.features.envelope_rate, want.bands, want.envelope_rate
+                    f.total_bands(),
+                    f.env_rate,
+                    crate::cochleagram::BANDS,
+                    crate::cochleagram::ENVELOPE_RATE
                 ),
             ));
         }
-        if file.model.bands != file.features.bands || file.model.step_rate() != file.features.envelope_rate {
+        if file.model.bands != f.total_bands() || file.model.step_rate() != f.env_rate as f64 {
             return Err(Error::bad(
                 &path,
                 format!(
                     "model runs at {} Hz with {} bands but its features are {} Hz with {} bands",
                     file.model.step_rate(),
                     file.model.bands,
-                    file.features.envelope_rate,
-                    file.features.bands
+                    f.env_rate,
+                    f.total_bands()
                 ),
             ));
         }
@@ -240,4 +216,32 @@ pub fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
     crate::util::write_atomic(path, |tmp| {
         Tensor::write_safetensors(tensors, tmp).map_err(|e| Error::bad(tmp, format!("cannot write weights: {e}")))
     })
+}
+
+/// Device from a `--device` value: `auto` (CUDA when available, else CPU), `cpu`, `cuda` or
+/// `cuda:N`.
+pub fn select_device(name: &str) -> Result<Device> {
+    match name {
+        "auto" => Ok(Device::cuda_if_available()),
+        "cpu" => Ok(Device::Cpu),
+        _ => {
+            let idx = match name.strip_prefix("cuda") {
+                Some("") => 0,
+                Some(rest) => rest
+                    .strip_prefix(':')
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .ok_or_else(|| Error::Param(format!("device '{name}': use auto, cpu, cuda or cuda:N")))?,
+                None => return Err(Error::Param(format!("device '{name}': use auto, cpu, cuda or cuda:N"))),
+            };
+            if !tch::Cuda::is_available() {
+                return Err(Error::Param(format!(
+                    "device '{name}': CUDA is not available (no GPU, or libtorch without CUDA); use --device cpu"
+                )));
+            }
+            if idx >= tch::Cuda::device_count() as usize {
+                return Err(Error::Param(format!("device '{name}': only {} CUDA device(s)", tch::Cuda::device_count())));
+            }
+            Ok(Device::Cuda(idx))
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //!
 //! Variable names follow PyTorch conventions (`rgb.convs.0.weight`, `lstm.weight_ih_l0`, ...)
 //! so that `tools/baseline_train.py` builds the same parameters under the same names.
-use super::config::{Backbone, Fusion, ModelConfig, Normalization};
+use super::config::{Backbone, Fusion, Loss, ModelConfig, Normalization};
 use tch::nn::{self, Module, ModuleT, RNN};
 use tch::{Device, Kind, Tensor};
 
@@ -22,8 +22,9 @@ impl Stream {
                 let mut convs = Vec::new();
                 let mut cin = 3;
                 for (i, &c) in cfg.channels.iter().enumerate() {
-                    let k = if i == 0 { 5 } else { 3 };
-                    let cc = nn::ConvConfig { stride: 2, padding: k / 2, ..Default::default() };
+                    let (k, st) = if i == 0 { (cfg.stem_kernel, cfg.stem_stride) } else { (3, 2) };
+                    let pad = if i == 0 && st == k { 0 } else { k / 2 };
+                    let cc = nn::ConvConfig { stride: st, padding: pad, ..Default::default() };
                     convs.push(nn::conv2d(p / "convs" / i, cin, c, k, cc));
                     cin = c;
                 }
@@ -251,7 +252,10 @@ impl Net {
     /// (The paper sums over steps; the mean keeps the learning rate independent of the window.)
     pub fn loss(&self, pred: &Tensor, target: &Tensor) -> Tensor {
         let d2 = (pred - target).square().sum_dim_intlist([-1i64].as_slice(), false, Kind::Float);
-        (d2 + self.cfg.loss_eps).log().mean(Kind::Float)
+        match self.cfg.loss {
+            Loss::Robust => (d2 + self.cfg.loss_eps).log().mean(Kind::Float),
+            Loss::L2 => d2.mean(Kind::Float),
+        }
     }
 }
 

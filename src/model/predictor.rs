@@ -59,6 +59,20 @@ impl<'a> Predictor<'a> {
         Ok(self.cochleagram(out))
     }
 
+    /// Push frames as produced by the video reader (`video::Frame` RGB at the model size).
+    #[cfg(feature = "video")]
+    pub fn push(&mut self, frames: &[crate::video::Frame]) -> Result<Cochleagram> {
+        let c = self.model.config();
+        if let Some(f) = frames.iter().find(|f| f.width != c.width || f.height != c.height) {
+            return Err(Error::Param(format!(
+                "frame {} is {}x{}, the model wants {}x{}: sample the video at the model's input size",
+                f.index, f.width, f.height, c.width, c.height
+            )));
+        }
+        let imgs: Vec<&[u8]> = frames.iter().map(|f| f.rgb.as_slice()).collect();
+        self.push_images(&imgs)
+    }
+
     /// Predict the last pushed frame (its t+1 replicates it) and return its steps.
     pub fn finish(mut self) -> Result<Cochleagram> {
         let out = if self.pending.is_empty() { Vec::new() } else { self.run(1, true)? };

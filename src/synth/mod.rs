@@ -68,21 +68,27 @@ impl Window {
     }
 }
 
-/// Loudness of a window (same units as waveform amplitude, up to a constant): over the rows
-/// `pre−1 .. pre+3` (the onset step and its neighbours, so a one-step misalignment does not
-/// matter), the largest root-mean-square over bands of the decompressed envelope
-/// `c^(1/compression)`. Scaling a sound by g scales this by exactly g.
+/// Steps before and from the onset step over which [`window_loudness`] measures energy:
+/// 2 and 13 steps at 90 Hz ≈ the 20 ms before and 150 ms after a hit over which the
+/// evaluation measures per-hit loudness (SPEC §7).
+pub const LOUDNESS_STEPS: (usize, usize) = (2, 13);
+
+/// Loudness of a window (waveform amplitude up to a constant): the root-mean-square over
+/// the rows `pre − 2 .. pre + 13` (those inside the window) and over bands of the
+/// decompressed envelope `c^(1/compression)`. Scaling a sound by g scales this by exactly g.
+/// Measured against the RMS level of the real audio in [t − 20 ms, t + 150 ms) at 123
+/// annotated actions of `foley dataset synth --videos 30 --seconds 10 --seed 21`: Pearson
+/// r = 0.978 (dB vs dB); the peak over the onset steps −1..+3 gave only 0.674.
 pub fn window_loudness(window: &[f32], bands: usize, win: Window, compression: f32) -> f32 {
     let rows = window.len() / bands;
-    let lo = win.pre.saturating_sub(1);
-    let hi = (win.pre + 3).min(rows);
-    let inv = 1.0 / compression;
-    (lo..hi)
-        .map(|t| {
-            let row = &window[t * bands..(t + 1) * bands];
-            (row.iter().map(|&c| c.max(0.0).powf(2.0 * inv)).sum::<f32>() / bands as f32).sqrt()
-        })
-        .fold(0.0, f32::max)
+    let lo = win.pre.saturating_sub(LOUDNESS_STEPS.0);
+    let hi = (win.pre + LOUDNESS_STEPS.1).min(rows);
+    if hi <= lo {
+        return 0.0;
+    }
+    let inv = 2.0 / compression;
+    let energy: f32 = window[lo * bands..hi * bands].iter().map(|&c| c.max(0.0).powf(inv)).sum();
+    (energy / ((hi - lo) * bands) as f32).sqrt()
 }
 
 /// A window divided by its loudness (in the compressed domain: c / L^compression), so two

@@ -1,0 +1,236 @@
+//! `foley train`: build/load the preprocessing cache, then train (library: `foley::train`).
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use foley::cochleagram::Params;
+use foley::dataset::cache::{self, CachedClip};
+use foley::dataset::{Dataset, Split};
+use foley::train::{self, TrainConfig, TrainData, TrainOptions};
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  foley dataset synth --out data/synth --videos 48 --seconds 10 --seed 1
+  foley train --data data/synth --out runs/synth --minutes 30
+  foley train --data data/synth --out runs/synth --minutes 30 --resume
+  foley train --data /data/greatest-hits --out runs/gh --config big.toml --device cuda --epochs 40
+  foley train --synth-videos 40 --out runs/nofmpeg --epochs 5   (renders in memory, no FFmpeg)
+
+The run folder becomes a model directory (model.safetensors, config.json, card.md: the best
+checkpoint on validation) plus checkpoint.safetensors, metrics.jsonl and loss.png.
+A config file sets any field of the training config, and the model's under [model], e.g.
+  epochs = 30
+  lr = 0.002
+  [model]
+  width = 128
+  height = 96")]
+pub struct TrainArgs {
+    /// Greatest-Hits-layout dataset folder (trains on train.txt, validates on val.txt or on a
+    /// deterministic share of train.txt).
+    #[arg(long, required_unless_present = "synth_videos")]
+    data: Option<PathBuf>,
+    /// Run folder: checkpoints, metrics, loss curve and the resulting model directory.
+    #[arg(long)]
+    out: PathBuf,
+    /// Training config (TOML); see the example above. Defaults are documented in the README.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// auto, cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    device: String,
+    /// Continue the run in --out exactly where its last checkpoint left it.
+    #[arg(long)]
+    resume: bool,
+    /// Training-time budget in minutes (all resumed runs together); the learning-rate
+    /// schedule is planned to end at it.
+    #[arg(long)]
+    minutes: Option<f64>,
+    /// Number of epochs (overrides the config).
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Cache folder (default: <data>/.foley-cache).
+    #[arg(long)]
+    cache: Option<PathBuf>,
+    /// CPU threads for libtorch (default: all cores).
+    #[arg(long)]
+    threads: Option<i32>,
+    /// Train on this many synthetic videos rendered in memory (no FFmpeg) instead of --data.
+    #[arg(long, conflicts_with = "data")]
+    synth_videos: Option<usize>,
+    /// Seconds per synthetic video (with --synth-videos).
+    #[arg(long, default_value_t = 10.0)]
+    synth_seconds: f64,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Only build (or refresh) the preprocessing cache of --data, then stop.
+    #[arg(long)]
+    cache_only: bool,
+    /// Do not train: score the model directory --out on the validation clips (JSON on stdout).
+    #[arg(long)]
+    validate_only: bool,
+    /// Print the effective training config (defaults + --config + --epochs) as JSON and stop.
+    #[arg(long)]
+    print_config: bool,
+}
+
+pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
+    let mut cfg = match &a.config {
+        Some(p) => TrainConfig::from_toml_file(p)?,
+        None => TrainConfig::default(),
+    };
+    if let Some(e) = a.epochs {
+        cfg.epochs = e;
+    }
+    cfg.validate()?;
+    if a.print_config {
+        println!("{}", serde_json::to_string_pretty(&cfg)?);
+        return Ok(());
+    }
+    if let Some(t) = a.threads {
+        if t < 1 {
+            bail!("--threads {t}: must be at least 1");
+        }
+        tch::set_num_threads(t);
+    }
+    if let Some(m) = a.minutes {
+        if !(m > 0.0 && m.is_finite()) {
+            bail!("--minutes {m}: must be positive");
+        }
+    }
+    let device = foley::model::select_device(&a.device)?;
+    let features = Params::default();
+    if a.validate_only {
+        let model = foley::model::Model::load(&a.out, device)?;
+        cfg.model = model.config().clone();
+    }
+    let data = match (&a.data, a.synth_videos) {
+        (Some(dir), _) => load_dataset(dir, a.cache.as_deref(), &cfg, &features, quiet)?,
+        (None, Some(n)) => synth_data(n, a.synth_seconds, &cfg, &features, quiet)?,
+        (None, None) => bail!("give --data DIR or --synth-videos N"),
+    };
+    if a.cache_only {
+        if !quiet {
+            eprintln!("cache ready: {} training and {} validation clips", data.train.len(), data.val.len());
+        }
+        return Ok(());
+    }
+    if a.validate_only {
+        let model = foley::model::Model::load(&a.out, device)?;
+        let v = train::validate(&model, &data.val)?;
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if !quiet {
+        eprintln!(
+            "training on {} clips, validating on {} ({}), device {:?}",
+            data.train.len(),
+            data.val.len(),
+            data.source,
+            device
+        );
+    }
+    let opts = TrainOptions { run: a.out.clone(), device, resume: a.resume, minutes: a.minutes, max_steps: None, quiet };
+    let s = train::train(&data, &cfg, &opts)?;
+    if a.json {
+        let v = serde_json::json!({
+            "steps": s.steps, "elapsed_s": s.elapsed_s, "steps_per_s": s.steps_per_s,
+            "data_wait_share": s.data_wait_share, "final_train_loss": s.final_train_loss,
+            "best_val": s.best_val, "stopped_early": s.stopped_early, "model": a.out,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else if !quiet {
+        eprintln!("trained {} steps in {:.1} min ({:.2} steps/s, {:.0}% waiting for data)", s.steps, s.elapsed_s / 60.0, s.steps_per_s, 100.0 * s.data_wait_share);
+        if let Some(v) = &s.best_val {
+            eprintln!(
+                "best validation: loss {:.3} (predict-the-mean {:.3}), onset AP {:.3}, precision {:.3}, recall {:.3}",
+                v.loss, v.mean_baseline_loss, v.onset_ap, v.onset_precision, v.onset_recall
+            );
+        }
+        eprintln!("model directory: {}", a.out.display());
+    }
+    Ok(())
+}
+
+fn load_dataset(dir: &Path, cache_dir: Option<&Path>, cfg: &TrainConfig, features: &Params, quiet: bool) -> Result<TrainData> {
+    let ds = Dataset::open(dir)?;
+    let cache_dir = cache_dir.map(Path::to_path_buf).unwrap_or_else(|| dir.join(".foley-cache"));
+    let wanted: Vec<&foley::dataset::Clip> = ds.clips(Split::Train).chain(ds.clips(Split::Val)).collect();
+    if ds.clips(Split::Train).next().is_none() {
+        bail!("{}: no clips in train.txt", dir.display());
+    }
+    let (clips, problems) = build_cache(&wanted, cfg, features, &cache_dir, quiet)?;
+    for p in &problems {
+        eprintln!("warning: {p}");
+    }
+    let val_ids: std::collections::HashSet<&str> = ds.clips(Split::Val).map(|c| c.id.as_str()).collect();
+    let source = format!("{} ({} clips{})", dir.display(), clips.len(), if problems.is_empty() { String::new() } else { format!(", {} skipped", problems.len()) });
+    let (val, train): (Vec<CachedClip>, Vec<CachedClip>) = clips.into_iter().partition(|c| val_ids.contains(c.id.as_str()));
+    if train.is_empty() {
+        bail!("{}: no usable training clip (all were skipped)", dir.display());
+    }
+    Ok(if val.is_empty() {
+        TrainData::split_off_val(train, cfg.val_share, source)
+    } else {
+        TrainData { train, val, source }
+    })
+}
+
+#[cfg(feature = "video")]
+fn build_cache(
+    clips: &[&foley::dataset::Clip],
+    cfg: &TrainConfig,
+    features: &Params,
+    dir: &Path,
+    quiet: bool,
+) -> Result<(Vec<CachedClip>, Vec<String>)> {
+    Ok(cache::load_or_build(clips, &cfg.model, features, dir, quiet)?)
+}
+
+/// Without FFmpeg: use cache files built elsewhere (copy `<data>/.foley-cache` along).
+#[cfg(not(feature = "video"))]
+fn build_cache(
+    clips: &[&foley::dataset::Clip],
+    cfg: &TrainConfig,
+    _features: &Params,
+    dir: &Path,
+    _quiet: bool,
+) -> Result<(Vec<CachedClip>, Vec<String>)> {
+    let mut ok = Vec::new();
+    let mut problems = Vec::new();
+    for c in clips {
+        let path = cache::path_for(dir, &c.id);
+        match cache::read(&path, None) {
+            Ok(Some(clip)) if clip.width == cfg.model.width && clip.height == cfg.model.height => ok.push(clip),
+            Ok(_) => problems.push(format!(
+                "skipping clip {}: {} is missing or for another input size; this foley was built without FFmpeg, build the cache with one that has it",
+                c.id,
+                path.display()
+            )),
+            Err(e) => problems.push(format!("skipping clip {}: {e}", c.id)),
+        }
+    }
+    Ok((ok, problems))
+}
+
+fn synth_data(n: usize, seconds: f64, cfg: &TrainConfig, features: &Params, quiet: bool) -> Result<TrainData> {
+    use foley::dataset::synth::{render_clip, synthetic_id, video_seed, SynthConfig};
+    use rayon::prelude::*;
+    if n < 2 {
+        bail!("--synth-videos {n}: need at least 2 (one validates)");
+    }
+    let sc = SynthConfig { seconds, ..SynthConfig::default() };
+    sc.validate()?;
+    let bar = super::progress_bar(n as u64, quiet, "rendering synthetic clips");
+    let clips: Vec<CachedClip> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let clip = render_clip(video_seed(cfg.seed, i as u64), &sc);
+            let c = cache::from_synth(&synthetic_id(i), &clip, &cfg.model, features);
+            bar.inc(1);
+            c
+        })
+        .collect::<foley::Result<_>>()
+        .context("rendering synthetic clips")?;
+    bar.finish_and_clear();
+    Ok(TrainData::split_off_val(clips, cfg.val_share, format!("{n} synthetic videos of {seconds} s rendered in memory (seed {})", cfg.seed)))
+}
