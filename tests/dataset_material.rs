@@ -7,6 +7,9 @@ use foley::dataset::synth::{Scene, SynthConfig};
 use foley::dataset::{ActionKind, Material};
 use foley::Waveform;
 
+mod dataset_util;
+use dataset_util::{predict, ridge};
+
 /// Hit features: mean compressed envelope per band over 0–100 ms and 100–300 ms after the
 /// onset (9 + 18 steps at 90 Hz), each window divided by its mean over bands so that
 /// loudness does not decide, plus a bias term.
@@ -55,47 +58,6 @@ fn dataset(seeds: std::ops::Range<u64>, cfg: &SynthConfig, params: &Params) -> V
         out.extend(labels.into_iter().filter_map(|(t, m)| hit_features(&coch, t).map(|f| (f, m))));
     }
     out
-}
-
-/// Solve (XᵀX + λI) W = XᵀY for W by Gaussian elimination with partial pivoting.
-fn ridge(train: &[(Vec<f64>, usize)], classes: usize, lambda: f64) -> Vec<Vec<f64>> {
-    let d = train[0].0.len();
-    let mut a = vec![vec![0.0; d + classes]; d];
-    for (x, y) in train {
-        for i in 0..d {
-            for j in 0..d {
-                a[i][j] += x[i] * x[j];
-            }
-            a[i][d + y] += x[i];
-        }
-    }
-    for (i, row) in a.iter_mut().enumerate() {
-        row[i] += lambda;
-    }
-    for c in 0..d {
-        let p = (c..d).max_by(|&i, &j| a[i][c].abs().total_cmp(&a[j][c].abs())).unwrap();
-        a.swap(c, p);
-        let piv = a[c][c];
-        for r in 0..d {
-            if r != c {
-                let f = a[r][c] / piv;
-                if f != 0.0 {
-                    for k in c..d + classes {
-                        a[r][k] -= f * a[c][k];
-                    }
-                }
-            }
-        }
-    }
-    (0..classes).map(|k| (0..d).map(|i| a[i][d + k] / a[i][i]).collect()).collect()
-}
-
-fn predict(w: &[Vec<f64>], x: &[f64]) -> usize {
-    (0..w.len()).max_by(|&a, &b| {
-        let sa: f64 = w[a].iter().zip(x).map(|(p, q)| p * q).sum();
-        let sb: f64 = w[b].iter().zip(x).map(|(p, q)| p * q).sum();
-        sa.total_cmp(&sb)
-    }).unwrap()
 }
 
 /// Train on `train` videos, test on `test` other videos; returns (accuracy, test hits).

@@ -105,6 +105,7 @@ fn stick_touches_surface_in_the_frame_of_each_hit() {
             }
         }
     }
+    eprintln!("{checked} on-screen hits: stick drawn at the contact point and meeting its shadow");
     assert!(checked > 10, "too few hits checked ({checked})");
 }
 

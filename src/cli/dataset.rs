@@ -87,9 +87,9 @@ fn synth(a: SynthArgs, quiet: bool) -> Result<()> {
         test_share: a.test_share,
         encode: EncodeOptions { crf: a.crf, ..EncodeOptions::default() },
     };
-    let bar = super::progress_bar(a.videos as u64, quiet, "synth videos");
+    let bar = super::progress_bar((a.videos * cfg.frames()) as u64, quiet, "synth frames");
     let start = std::time::Instant::now();
-    let summary = write_dataset(&a.out, &cfg, &opts, &|| bar.inc(1))?;
+    let summary = write_dataset(&a.out, &cfg, &opts, &|n| bar.inc(n))?;
     bar.finish_and_clear();
     if !quiet {
         let secs = start.elapsed().as_secs_f64();

@@ -133,21 +133,17 @@ fn wav_duration(path: &Path) -> std::result::Result<f64, String> {
     Ok(r.duration() as f64 / spec.sample_rate as f64)
 }
 
-/// Duration of a video container (from its header; no decoding).
+/// Duration of the video stream (from the container; packets counted if it does not say).
 #[cfg(feature = "video")]
 fn video_duration(path: &Path) -> std::result::Result<Option<f64>, String> {
-    let _ = ffmpeg_next::init();
-    let ctx = ffmpeg_next::format::input(&path).map_err(|e| format!("cannot open as a video ({e})"))?;
-    let video = ctx.streams().best(ffmpeg_next::media::Type::Video).ok_or("no video stream")?;
-    let d = ctx.duration();
-    if d > 0 {
-        return Ok(Some(d as f64 / f64::from(ffmpeg_next::ffi::AV_TIME_BASE)));
+    match crate::video::probe(path) {
+        Ok(info) if info.duration > 0.0 => Ok(Some(info.duration)),
+        Ok(_) => Err("the video reports no duration".into()),
+        Err(e) => Err(match e {
+            crate::Error::BadInput { msg, .. } => msg,
+            other => other.to_string(),
+        }),
     }
-    let (d, tb) = (video.duration(), video.time_base());
-    if d > 0 && tb.denominator() != 0 {
-        return Ok(Some(d as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())));
-    }
-    Err("container reports no duration".into())
 }
 
 /// Without FFmpeg the video's duration is not checked (the audio's still is).
