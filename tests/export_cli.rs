@@ -11,17 +11,14 @@ const FOLEY: &str = env!("CARGO_BIN_EXE_foley");
 const RATE: usize = 48_000;
 const ENV_RATE: usize = 90;
 
+mod video_common;
+use video_common::ffmpeg;
+
 /// A `seconds`-long 30 fps 64x48 H.264 video made with the ffmpeg CLI.
 fn video(path: &Path, seconds: f64) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let st = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size=64x48:rate=30:duration={seconds}"))
-        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
-        .arg(path)
-        .status()
-        .expect("ffmpeg CLI");
-    assert!(st.success());
+    let src = format!("testsrc2=size=64x48:rate=30:duration={seconds}");
+    ffmpeg(&["-f", "lavfi", "-i", &src, "-c:v", "libx264", "-pix_fmt", "yuv420p", s(path)]);
 }
 
 fn model_dir(dir: &Path) -> PathBuf {
@@ -74,12 +71,7 @@ fn corrupt_and_audio_only_inputs_fail_alone() {
     bytes.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
     std::fs::write(input.join("corrupt.mp4"), bytes).unwrap();
     // Audio only: an .mp4 holding a 1 s sine and no video stream.
-    let st = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac"])
-        .arg(input.join("audio_only.mp4"))
-        .status()
-        .unwrap();
-    assert!(st.success());
+    ffmpeg(&["-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", s(&input.join("audio_only.mp4"))]);
     let out = d.path().join("out");
     let m = model_dir(d.path());
     let o = export_cmd(&input, &out, &m, &["--jobs", "2", "--features"]).output().unwrap();
