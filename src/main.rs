@@ -32,6 +32,10 @@ enum Command {
     #[cfg(feature = "video")]
     #[command(after_help = cli::predict::EXAMPLES)]
     Predict(cli::predict::PredictArgs),
+    /// Batch prediction for a collection: parallel, resumable, shardable across machines.
+    #[cfg(feature = "video")]
+    #[command(after_help = cli::export::EXAMPLES)]
+    Export(cli::export::ExportArgs),
     /// Sound banks for example-based synthesis.
     #[command(subcommand)]
     Bank(cli::bank::BankCommand),
@@ -61,6 +65,8 @@ fn run(cli: Cli) -> Result<()> {
         #[cfg(feature = "video")]
         Command::Predict(a) => cli::predict::run(a, cli.quiet),
         Command::Bank(c) => cli::bank::run(c, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Export(a) => cli::export::run(a, cli.quiet),
         Command::Train(a) => cli::train::run(a, cli.quiet),
         #[cfg(feature = "video")]
         Command::Eval(a) => cli::eval::run(a, cli.quiet),

@@ -25,4 +25,6 @@ pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
 }
 
 #[cfg(feature = "video")]
+pub mod export;
+#[cfg(feature = "video")]
 pub mod inspect;
