@@ -77,9 +77,8 @@ fn tiny_config_learns_and_reloads() {
 
 #[test]
 fn streaming_with_held_rgb_matches_one_pass() {
-    tch::manual_seed(3);
     let cfg = ModelConfig { width: W, height: H, rgb_every: 4, ..ModelConfig::tiny() };
-    let m = Model::new(cfg.clone(), Normalization::identity(&cfg), Device::Cpu).unwrap();
+    let m = Model::new_seeded(cfg.clone(), Normalization::identity(&cfg), Device::Cpu, 3).unwrap();
     let clip = toy_clip("c", 1.0, 2);
     let one = predict(&m, &clip, 1000);
     for chunk in [1, 3, 5] {

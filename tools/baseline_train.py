@@ -6,8 +6,7 @@ mean_t log(eps + ||s_t - s^_t||^2), Adam with warm-up + cosine decay, gradient c
 same windows (15 frames around annotated actions with jitter, and at random positions) read
 from the same preprocessing cache (`<data>/.foley-cache/<id>.clip`, written by `foley train`).
 
-It writes its best checkpoint (selected on validation loss, whole clips predicted from the
-first frame) as a foley model directory (`model.safetensors` with the same parameter names,
+It writes its final weights (after each epoch's validation) as a foley model directory (`model.safetensors` with the same parameter names,
 `config.json`), so `foley train --validate-only` scores both models with the same code.
 
 Usage:
@@ -328,9 +327,10 @@ def main():
         vl = validate(net, val, m, m["loss_eps"])
         log.write(json.dumps({"kind": "val", "step": step, "val_loss": vl, "elapsed_s": time.time() - t_start}) + "\n")
         log.flush()
-        if best is None or vl < best:
-            best = vl
-            save(net, m, norm, tc, args.out, step, time.time() - t_start)
+        best = vl if best is None else min(best, vl)
+        # The final weights are kept (measured with foley: the lowest validation loss comes
+        # early, before hits are placed; a script without an onset metric keeps the last).
+        save(net, m, norm, tc, args.out, step, time.time() - t_start)
         rate = step / (time.time() - t_start)
         total = max(step + 1, min(spe * tc["epochs"], step + int((budget - (time.time() - t_start)) * rate * 0.95)))
         if step >= total or time.time() - t_start >= budget:

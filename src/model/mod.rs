@@ -50,6 +50,22 @@ impl Model {
     /// A freshly initialised model (weights from torch's global RNG: call
     /// `tch::manual_seed` first for reproducibility).
     pub fn new(config: ModelConfig, norm: Normalization, device: Device) -> Result<Model> {
+        Self::build(config, norm, device, None)
+    }
+
+    /// A freshly initialised model whose weights depend only on `seed`: seeding torch's
+    /// global generator and drawing the weights happen under one process-wide lock, so models
+    /// built concurrently on other threads cannot interleave their draws.
+    pub fn new_seeded(config: ModelConfig, norm: Normalization, device: Device, seed: u64) -> Result<Model> {
+        Self::build(config, norm, device, Some(seed))
+    }
+
+    fn build(config: ModelConfig, norm: Normalization, device: Device, seed: Option<u64>) -> Result<Model> {
+        static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = INIT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = seed {
+            tch::manual_seed(s as i64);
+        }
         config.validate()?;
         norm.validate(&config).map_err(Error::Param)?;
         let vs = nn::VarStore::new(device);

@@ -70,6 +70,30 @@ pub struct TrainConfig {
     pub log_every: usize,
     /// Write a checkpoint every this many steps (and after each validation). Default 100.
     pub checkpoint_every: usize,
+    /// Validation metric that selects the best checkpoint. Default `onset-ap` (measured: the
+    /// robust validation loss is lowest early, before the model puts hits anywhere; onset AP
+    /// rises with what matters).
+    pub select: Select,
+}
+
+/// Model-selection metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Select {
+    /// Highest onset AP against the annotated times (ties: lower loss).
+    OnsetAp,
+    /// Lowest robust loss.
+    Loss,
+}
+
+impl Select {
+    /// Score to minimise.
+    fn score(self, v: &ValMetrics) -> f64 {
+        match self {
+            Select::OnsetAp => -v.onset_ap + 1e-6 * v.loss,
+            Select::Loss => v.loss,
+        }
+    }
 }
 
 impl Default for TrainConfig {
@@ -93,6 +117,7 @@ impl Default for TrainConfig {
             seed: 1,
             log_every: 10,
             checkpoint_every: 100,
+            select: Select::OnsetAp,
         }
     }
 }
@@ -227,6 +252,9 @@ pub struct ValMetrics {
     pub onset_precision: f64,
     pub onset_recall: f64,
     pub onset_f1: f64,
+    /// Pearson correlation, over annotated actions, of predicted and real loudness (the
+    /// largest summed envelope within 0.1 s after the annotated time).
+    pub loudness_r: f64,
     /// Onset scores of the real cochleagrams (what a perfect prediction would reach).
     pub real_onset_ap: f64,
     pub real_onset_f1: f64,
@@ -361,6 +389,7 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
     let (mut loss, mut base, mut mae, mut n) = (0.0f64, 0.0f64, 0.0f64, 0usize);
     let mut pred_onsets = Vec::new();
     let mut real_onsets = Vec::new();
+    let mut loud = Vec::new();
     for c in clips {
         let usable = c.usable_frames(spf);
         if usable < 2 {
@@ -381,6 +410,15 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
             n += 1;
         }
         let refs: Vec<f64> = c.events.iter().map(|e| e.time).filter(|&t| t < usable as f64 / cfg.fps).collect();
+        let rate = cfg.step_rate();
+        for &t in &refs {
+            let s0 = (t * rate).round() as usize;
+            let s1 = (s0 + (0.1 * rate).round() as usize).min(steps);
+            let peak = |x: &[f32]| (s0..s1).map(|s| x[s * bands..(s + 1) * bands].iter().sum::<f32>() as f64).fold(0.0, f64::max);
+            if s0 < s1 {
+                loud.push((peak(&pred), peak(real)));
+            }
+        }
         pred_onsets.push((onsets::candidates(&pred, bands, cfg.step_rate()), refs.clone()));
         real_onsets.push((onsets::candidates(real, bands, cfg.step_rate()), refs));
     }
@@ -395,11 +433,31 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
         onset_precision: ps.precision,
         onset_recall: ps.recall,
         onset_f1: ps.f1,
+        loudness_r: pearson(&loud),
         real_onset_ap: rs.ap,
         real_onset_f1: rs.f1,
         clips: pred_onsets.len(),
         annotated_onsets: ps.references,
     })
+}
+
+fn pearson(xy: &[(f64, f64)]) -> f64 {
+    let n = xy.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let (mx, my) = (xy.iter().map(|p| p.0).sum::<f64>() / n, xy.iter().map(|p| p.1).sum::<f64>() / n);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for &(x, y) in xy {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx).powi(2);
+        syy += (y - my).powi(2);
+    }
+    if sxx <= 0.0 || syy <= 0.0 {
+        0.0
+    } else {
+        sxy / (sxx * syy).sqrt()
+    }
 }
 
 fn data_fingerprint(data: &TrainData) -> String {
@@ -501,8 +559,8 @@ fn card(state: &State, data: &TrainData, best: Option<&ValMetrics>) -> String {
             "\n## Validation (best checkpoint, step {step})\n\n| metric | value |\n| --- | --- |\n\
              | robust loss | {:.3} |\n| predict-the-mean loss | {:.3} |\n| mean abs. error | {:.4} |\n\
              | onset AP vs annotations (±0.1 s) | {:.3} |\n| onset precision / recall | {:.3} / {:.3} |\n\
-             | real-audio onset AP (ceiling) | {:.3} |\n",
-            v.loss, v.mean_baseline_loss, v.mae, v.onset_ap, v.onset_precision, v.onset_recall, v.real_onset_ap
+             | per-hit loudness correlation | {:.3} |\n| real-audio onset AP (ceiling) | {:.3} |\n",
+            v.loss, v.mean_baseline_loss, v.mae, v.onset_ap, v.onset_precision, v.onset_recall, v.loudness_r, v.real_onset_ap
         ));
     }
     s
@@ -564,8 +622,7 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
             ));
         }
         let norm = compute_normalization(&data.train, mcfg);
-        tch::manual_seed(config.seed as i64);
-        let model = Model::new(mcfg.clone(), norm, opts.device)?;
+        let model = Model::new_seeded(mcfg.clone(), norm, opts.device, config.seed)?;
         let opt = Adam::new(model.var_store().variables().into_iter().collect(), config.weight_decay);
         let mut model_file = model.file.clone();
         model_file.training = serde_json::json!({ "data": data.source });
@@ -731,13 +788,14 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                     ..Default::default()
                 };
                 bar.println(format!(
-                    "epoch {} step {}: val loss {:.3} (mean predictor {:.3}), onset AP {:.3} P {:.2} R {:.2}",
-                    state.epoch, state.step, v.loss, v.mean_baseline_loss, v.onset_ap, v.onset_precision, v.onset_recall
+                    "epoch {} step {}: val loss {:.3} (mean predictor {:.3}), onset AP {:.3} P {:.2} R {:.2}, loudness r {:.2}",
+                    state.epoch, state.step, v.loss, v.mean_baseline_loss, v.onset_ap, v.onset_precision, v.onset_recall, v.loudness_r
                 ));
                 append_metric(run, &rec)?;
                 state.records.push(rec);
-                if state.best.is_none_or(|(l, _)| v.loss < l) {
-                    state.best = Some((v.loss, state.step));
+                let score = config.select.score(&v);
+                if state.best.is_none_or(|(l, _)| score < l) {
+                    state.best = Some((score, state.step));
                     save_model(run, &mut model, &state, data, Some(&v))?;
                 }
             } else if data.val.is_empty() {
