@@ -64,6 +64,11 @@ pub struct SynthOptions {
 
 /// Half-width of the running minimum that separates the background from hits (s).
 pub const BACKGROUND_SECONDS: f64 = 0.25;
+/// Inversion iterations for the background fill. It is steady noise, which one iteration
+/// already shapes: on the 6 test clips of `foley dataset synth --videos 30 --seconds 10
+/// --seed 21` (real cochleagrams) 1 and 10 iterations gave the same onset AP (0.968),
+/// loudness r (0.991) and material accuracy (0.323), at a tenth of the cost.
+pub const BACKGROUND_ITERS: usize = 1;
 
 impl Default for SynthOptions {
     fn default() -> Self {
@@ -404,7 +409,7 @@ pub fn synthesis<'a>(
                 return Ok((Box::new(r), hits, placed));
             }
             let bg = synth::background(coch, BACKGROUND_SECONDS);
-            let p = cochleagram::InvertParams { iters: opts.iters, rate: opts.rate, seed: opts.seed, ..Default::default() };
+            let p = cochleagram::InvertParams { iters: BACKGROUND_ITERS, rate: opts.rate, seed: opts.seed, ..Default::default() };
             Ok((Box::new(Sum { a: Box::new(r), b: Box::new(Parametric::new_owned(bg, p)), buf: Vec::new() }), hits, placed))
         }
         SynthMode::Parametric => {

@@ -19,17 +19,10 @@ fn target() -> Cochleagram {
     features(&Waveform::new(x, sr as u32), &Params::default()).unwrap()
 }
 
+/// Pearson correlation of two cochleagrams' values (the evaluation's own `pearson`).
 fn corr(a: &[f32], b: &[f32]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().sum::<f32>() as f64 / n, b.iter().sum::<f32>() as f64 / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        let (dx, dy) = (*x as f64 - ma, *y as f64 - mb);
-        sab += dx * dy;
-        saa += dx * dx;
-        sbb += dy * dy;
-    }
-    sab / (saa * sbb).sqrt()
+    let pairs: Vec<(f64, f64)> = a.iter().zip(b).map(|(&x, &y)| (x as f64, y as f64)).collect();
+    foley::eval::hits::pearson(&pairs).expect("two or more values")
 }
 
 #[test]
