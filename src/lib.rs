@@ -11,6 +11,7 @@ pub mod export;
 pub mod model;
 pub mod eval;
 pub mod npy;
+#[cfg(feature = "video")]
 pub mod predict;
 pub mod train;
 pub mod synth;

@@ -41,6 +41,9 @@ enum Command {
     Bank(cli::bank::BankCommand),
     /// Train the model on a Greatest-Hits-layout dataset; the run folder becomes a model directory.
     Train(cli::train::TrainArgs),
+    /// Evaluate a model (and baselines) on a dataset split (SPEC §7): metrics.json + index.html.
+    #[cfg(feature = "video")]
+    Eval(cli::eval::EvalArgs),
 }
 
 fn main() {
@@ -65,5 +68,7 @@ fn run(cli: Cli) -> Result<()> {
         #[cfg(feature = "video")]
         Command::Export(a) => cli::export::run(a, cli.quiet),
         Command::Train(a) => cli::train::run(a, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Eval(a) => cli::eval::run(a, cli.quiet),
     }
 }

@@ -33,6 +33,10 @@ pub struct EvalArgs {
     /// Leave out the random-example-retrieval baseline.
     #[arg(long)]
     pub no_random: bool,
+    /// Score only the real recorded sound (no model): what the onset detector and the material
+    /// classifier reach on real sounds, the upper bound of every other row.
+    #[arg(long, conflicts_with_all = ["model", "baseline"])]
+    pub real_only: bool,
     /// Evaluate only the first N clips of the split.
     #[arg(long)]
     pub limit: Option<usize>,
@@ -56,24 +60,27 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
     if test.is_empty() {
         bail!("{}: the {} split has no clips", a.data.display(), a.split);
     }
-    let model_dir = match &a.model {
-        Some(d) => d.clone(),
-        None => default_model_dir()?,
-    };
-    let device = a.device.device()?;
-    let opts = SynthOptions { mode: a.synth, seed: a.seed, ..Default::default() };
     let mut systems: Vec<Box<dyn Systems>> = Vec::new();
-    let model_name = format!("model ({})", model_dir.display());
-    systems.push(Box::new(eval::systems::ModelSystem::load(&model_name, &model_dir, device, opts.clone(), !a.no_random)?));
-    for b in &a.baseline {
-        let (name, dir) = b.split_once('=').with_context(|| format!("--baseline {b:?}: expected NAME=DIR"))?;
-        systems.push(Box::new(eval::systems::ModelSystem::load(name, std::path::Path::new(dir), device, opts.clone(), false)?));
+    let model_dir = match (&a.model, a.real_only) {
+        (_, true) => None,
+        (Some(d), _) => Some(d.clone()),
+        (None, _) => Some(default_model_dir()?),
+    };
+    if let Some(dir) = &model_dir {
+        let device = a.device.device()?;
+        let opts = SynthOptions { mode: a.synth, seed: a.seed, ..Default::default() };
+        let name = format!("model ({})", dir.display());
+        systems.push(Box::new(eval::systems::ModelSystem::load(&name, dir, device, opts.clone(), !a.no_random)?));
+        for b in &a.baseline {
+            let (name, dir) = b.split_once('=').with_context(|| format!("--baseline {b:?}: expected NAME=DIR"))?;
+            systems.push(Box::new(eval::systems::ModelSystem::load(name, std::path::Path::new(dir), device, opts.clone(), false)?));
+        }
     }
     let meta = ReportMeta {
         foley_version: env!("CARGO_PKG_VERSION").to_string(),
         data: a.data.display().to_string(),
         split: a.split.to_string(),
-        model: model_dir.display().to_string(),
+        model: model_dir.map_or("none (real sound only)".into(), |d| d.display().to_string()),
         synth: format!("{:?}", a.synth).to_lowercase(),
         material_classes: Vec::new(),
         material_train_hits: 0,

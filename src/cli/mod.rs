@@ -1,6 +1,8 @@
 //! CLI glue for the subcommands whose argument handling is more than a few lines.
 pub mod bank;
 pub mod dataset;
+#[cfg(feature = "video")]
+pub mod eval;
 pub mod features;
 pub mod invert;
 #[cfg(feature = "video")]

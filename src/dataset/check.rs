@@ -155,6 +155,11 @@ fn video_duration(_path: &Path) -> std::result::Result<Option<f64>, String> {
 /// Validate the dataset folder `dir`: every problem, including an unreadable `dir`, is a
 /// [`Problem`] in the report.
 pub fn check(dir: &Path) -> Report {
+    check_progress(dir, &|_, _| {})
+}
+
+/// [`check`] calling `progress(done, total)` after each listed clip.
+pub fn check_progress(dir: &Path, progress: &dyn Fn(usize, usize)) -> Report {
     let mut rep = Report { root: dir.to_path_buf(), ..Default::default() };
     let mut on_disk: BTreeSet<String> = BTreeSet::new();
     match std::fs::read_dir(dir) {
@@ -205,9 +210,10 @@ pub fn check(dir: &Path) -> Report {
         rep.problem(Severity::Warning, ProblemKind::Unlisted, &times_path(dir, id), None, msg);
     }
 
-    for id in &order {
+    for (k, id) in order.iter().enumerate() {
         let (split, list, line) = listed[id].clone();
         check_clip(&mut rep, dir, id, split, &list, line);
+        progress(k + 1, order.len());
     }
     rep
 }

@@ -8,6 +8,8 @@ pub mod onset;
 pub mod report;
 pub mod run;
 pub mod score;
+#[cfg(feature = "video")]
+pub mod systems;
 
 pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
