@@ -7,6 +7,7 @@ pub mod audio;
 pub mod cochleagram;
 pub mod dataset;
 pub mod error;
+pub mod export;
 pub mod model;
 pub mod eval;
 pub mod npy;

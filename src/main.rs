@@ -28,6 +28,14 @@ enum Command {
     /// optionally draw a contact sheet of what the model sees.
     #[cfg(feature = "video")]
     Inspect(cli::inspect::InspectArgs),
+    /// Predict the sound of a video: a WAV, or the video with the predicted sound track muxed in.
+    #[cfg(feature = "video")]
+    #[command(after_help = cli::predict::EXAMPLES)]
+    Predict(cli::predict::PredictArgs),
+    /// Batch prediction for a collection: parallel, resumable, shardable across machines.
+    #[cfg(feature = "video")]
+    #[command(after_help = cli::export::EXAMPLES)]
+    Export(cli::export::ExportArgs),
     /// Sound banks for example-based synthesis.
     #[command(subcommand)]
     Bank(cli::bank::BankCommand),
@@ -54,7 +62,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Invert(a) => cli::invert::run(a, cli.quiet),
         #[cfg(feature = "video")]
         Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Predict(a) => cli::predict::run(a, cli.quiet),
         Command::Bank(c) => cli::bank::run(c, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Export(a) => cli::export::run(a, cli.quiet),
         Command::Train(a) => cli::train::run(a, cli.quiet),
         #[cfg(feature = "video")]
         Command::Eval(a) => cli::eval::run(a, cli.quiet),

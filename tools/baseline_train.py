@@ -42,7 +42,8 @@ def read_clip(path):
     n = h["n_frames"] * h["height"] * h["width"] * 3
     frames = np.frombuffer(b, dtype=np.uint8, count=n, offset=off).reshape(h["n_frames"], h["height"], h["width"], 3)
     coch = np.frombuffer(b, dtype="<f4", count=h["steps"] * h["bands"], offset=off + n).reshape(h["steps"], h["bands"])
-    return {"id": h["id"], "frames": frames, "coch": coch, "events": [e["time"] for e in h["events"]]}
+    return {"id": h["id"], "frames": frames, "coch": coch, "events": [e["time"] for e in h["events"]],
+            "materials": [e.get("material") for e in h["events"]]}
 
 
 def read_list(path):
@@ -95,14 +96,19 @@ class Net(nn.Module):
         else:
             pin = 2 * c
         self.proj = nn.Linear(pin, m["feature_dim"])
+        self.norm = nn.LayerNorm(m["feature_dim"])
         self.lstm = nn.LSTM(m["feature_dim"], m["hidden"], batch_first=True)
         self.head = nn.Linear(m["hidden"], m["bands"])
+        self.n_aux = 18 if (m.get("aux_onset", 0) > 0 or m.get("aux_material", 0) > 0) else 0
+        if self.n_aux:
+            self.aux = nn.Linear(m["hidden"], self.n_aux)
         nn.init.uniform_(self.head.weight, -1e-3, 1e-3)  # start by predicting the mean
         t = lambda v: torch.tensor(v, dtype=torch.float32)
         self.register_buffer("pmean", t(norm["pixel_mean"]).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("pstd", t(norm["pixel_std"]).view(1, 3, 1, 1), persistent=False)
         self.gmean = sum(a * b for a, b in zip(LUMA, norm["pixel_mean"]))
         self.gstd = sum(a * b for a, b in zip(LUMA, norm["pixel_std"]))
+        self.mstd = norm["motion_std"]
         self.register_buffer("tmean", t(norm["target_mean"]), persistent=False)
         self.register_buffer("tstd", t(norm["target_std"]), persistent=False)
 
@@ -113,8 +119,12 @@ class Net(nn.Module):
         x = frames.float().permute(0, 1, 4, 2, 3) / 255.0
         luma = torch.tensor(LUMA, device=x.device).view(1, 1, 3, 1, 1)
         g = (x * luma).sum(2)
-        st = torch.stack([g[:, :n], g[:, 1:n + 1], g[:, 2:]], 2)
-        st = ((st - self.gmean) / self.gstd).reshape(b * n, 3, h, w)
+        g0, g1, g2 = g[:, :n], g[:, 1:n + 1], g[:, 2:]
+        if self.m.get("spacetime", "stack") == "diff":
+            st = torch.stack([(g1 - self.gmean) / self.gstd, (g2 - g1) / self.mstd, (g1 - g0) / self.mstd], 2)
+        else:
+            st = (torch.stack([g0, g1, g2], 2) - self.gmean) / self.gstd
+        st = st.reshape(b * n, 3, h, w)
         rgb = ((x[:, 1:n + 1].reshape(b * n, 3, h, w)) - self.pmean) / self.pstd
         a, s = self.rgb(rgb), self.st(st)
         if self.spatial:
@@ -122,21 +132,42 @@ class Net(nn.Module):
             z = F.relu(self.fuse["grid"](z)).flatten(1)
         else:
             z = torch.cat([a.mean((2, 3)), s.mean((2, 3))], 1)
-        feats = F.relu(self.proj(z)).view(b, n, -1)
+        feats = F.relu(self.norm(self.proj(z))).view(b, n, -1)
         k = self.m["steps_per_frame"]
         seq = feats.unsqueeze(2).expand(b, n, k, feats.shape[-1]).reshape(b, n * k, -1)
         out, state = self.lstm(seq, state)
+        self.last_aux = self.aux(out) if self.n_aux else None
         return self.head(out) * self.tstd + self.tmean, state
 
 
-def robust_loss(pred, target, eps):
-    return torch.log(eps + ((pred - target) ** 2).sum(-1)).mean()
+def robust_loss(pred, target, eps, kind="robust"):
+    d2 = ((pred - target) ** 2).sum(-1)
+    return torch.log(eps + d2).mean() if kind == "robust" else d2.mean()
+
+
+MATERIALS = ["wood", "metal", "dirt", "rock", "leaf", "plastic", "cloth", "paper", "grass", "water", "drywall",
+             "gravel", "plastic-bag", "ceramic", "tile", "carpet", "glass"]
+
+
+def aux_loss(logits, onset, material, m):
+    pos = onset.sum().item()
+    pw = torch.tensor(min((onset.numel() - pos) / max(pos, 1.0), 50.0))
+    l_on = F.binary_cross_entropy_with_logits(logits[..., 0], onset, pos_weight=pw)
+    if (material >= 0).any():
+        l_mat = F.cross_entropy(logits[..., 1:].reshape(-1, logits.shape[-1] - 1), material.reshape(-1), ignore_index=-1)
+    else:
+        l_mat = torch.zeros(())
+    return m["aux_onset"] * l_on + m["aux_material"] * l_mat
 
 
 def normalization(clips, bands):
     px = np.concatenate([c["frames"][::7].reshape(-1, 3) for c in clips]).astype(np.float64) / 255.0
+    luma = np.array(LUMA)
+    diffs = np.concatenate([((c["frames"][1::7].astype(np.float64) - c["frames"][0:-1:7][:len(c["frames"][1::7])]) / 255.0 @ luma).ravel()
+                            for c in clips])
     co = np.concatenate([c["coch"] for c in clips]).astype(np.float64)
     return {"pixel_mean": px.mean(0).tolist(), "pixel_std": np.maximum(px.std(0), 1e-2).tolist(),
+            "motion_std": max(float(np.sqrt((diffs ** 2).mean())), 1e-3),
             "target_mean": co.mean(0).tolist(), "target_std": np.maximum(co.std(0), 1e-3).tolist()}
 
 
@@ -164,15 +195,24 @@ def epoch_plan(clips, tc, m, rng):
     return [(ci, s, tc["flip"] and rng.random() < 0.5) for ci, s in out]
 
 
-def make_batch(clips, wins, w, spf):
+def make_batch(clips, wins, w, spf, fps):
     fr, tg = [], []
-    for ci, s, flip in wins:
+    ts = w * spf
+    onset = np.zeros((len(wins), ts), np.float32)
+    material = np.full((len(wins), ts), -1, np.int64)
+    for wi, (ci, s, flip) in enumerate(wins):
         c = clips[ci]
         idx = np.clip(np.arange(s - 1, s + w + 1), 0, len(c["frames"]) - 1)
         x = c["frames"][idx]
         fr.append(x[:, :, ::-1] if flip else x)
         tg.append(c["coch"][s * spf:(s + w) * spf])
-    return torch.from_numpy(np.ascontiguousarray(np.stack(fr))), torch.from_numpy(np.stack(tg).copy())
+        for t, mat in zip(c["events"], c["materials"]):
+            k = int(round(t * fps * spf)) - s * spf
+            onset[wi, max(k - 1, 0):max(min(k + 2, ts), 0)] = 1.0
+            if mat in MATERIALS:
+                material[wi, max(k, 0):max(min(k + 5, ts), 0)] = MATERIALS.index(mat)
+    return (torch.from_numpy(np.ascontiguousarray(np.stack(fr))), torch.from_numpy(np.stack(tg).copy()),
+            torch.from_numpy(onset), torch.from_numpy(material))
 
 
 def lr_at(tc, step, total):
@@ -261,10 +301,12 @@ def main():
                 break
             t0 = time.time()
             wins = [plan[(i * bsz + k) % len(plan)] for k in range(bsz)]
-            frames, target = make_batch(train, wins, w, spf)
+            frames, target, onset, material = make_batch(train, wins, w, spf, m["fps"])
             t1 = time.time()
             pred, _ = net(frames)
-            loss = robust_loss(pred, target, m["loss_eps"])
+            loss = robust_loss(pred, target, m["loss_eps"], m.get("loss", "robust"))
+            if net.n_aux:
+                loss = loss + aux_loss(net.last_aux, onset, material, m)
             opt.zero_grad()
             loss.backward()
             if tc["grad_clip"] > 0:

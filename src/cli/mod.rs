@@ -5,6 +5,8 @@ pub mod dataset;
 pub mod eval;
 pub mod features;
 pub mod invert;
+#[cfg(feature = "video")]
+pub mod predict;
 pub mod train;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -22,5 +24,7 @@ pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
     bar
 }
 
+#[cfg(feature = "video")]
+pub mod export;
 #[cfg(feature = "video")]
 pub mod inspect;

@@ -26,11 +26,11 @@ A config file sets any field of the training config, and the model's under [mode
 pub struct TrainArgs {
     /// Greatest-Hits-layout dataset folder (trains on train.txt, validates on val.txt or on a
     /// deterministic share of train.txt).
-    #[arg(long, required_unless_present = "synth_videos")]
+    #[arg(long, required_unless_present_any = ["synth_videos", "print_config"])]
     data: Option<PathBuf>,
     /// Run folder: checkpoints, metrics, loss curve and the resulting model directory.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "print_config")]
+    out: Option<PathBuf>,
     /// Training config (TOML); see the example above. Defaults are documented in the README.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -86,6 +86,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&cfg)?);
         return Ok(());
     }
+    let Some(out) = a.out.clone() else { bail!("give --out RUN") };
     if let Some(t) = a.threads {
         if t < 1 {
             bail!("--threads {t}: must be at least 1");
@@ -100,7 +101,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
     let device = foley::model::select_device(&a.device)?;
     let features = Params::default();
     if a.validate_only {
-        let model = foley::model::Model::load(&a.out, device)?;
+        let model = foley::model::Model::load(&out, device)?;
         cfg.model = model.config().clone();
     }
     let data = match (&a.data, a.synth_videos) {
@@ -115,7 +116,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
         return Ok(());
     }
     if a.validate_only {
-        let model = foley::model::Model::load(&a.out, device)?;
+        let model = foley::model::Model::load(&out, device)?;
         let v = train::validate(&model, &data.val)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -129,13 +130,13 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
             device
         );
     }
-    let opts = TrainOptions { run: a.out.clone(), device, resume: a.resume, minutes: a.minutes, max_steps: None, quiet };
+    let opts = TrainOptions { run: out.clone(), device, resume: a.resume, minutes: a.minutes, max_steps: None, quiet };
     let s = train::train(&data, &cfg, &opts)?;
     if a.json {
         let v = serde_json::json!({
             "steps": s.steps, "elapsed_s": s.elapsed_s, "steps_per_s": s.steps_per_s,
             "data_wait_share": s.data_wait_share, "final_train_loss": s.final_train_loss,
-            "best_val": s.best_val, "stopped_early": s.stopped_early, "model": a.out,
+            "best_val": s.best_val, "stopped_early": s.stopped_early, "model": out,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else if !quiet {
@@ -146,7 +147,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
                 v.loss, v.mean_baseline_loss, v.onset_ap, v.onset_precision, v.onset_recall
             );
         }
-        eprintln!("model directory: {}", a.out.display());
+        eprintln!("model directory: {}", out.display());
     }
     Ok(())
 }

@@ -8,25 +8,27 @@
 //! clip to [0, 1]. The signal is zero outside [0, N') (linear, not circular, filtering).
 //!
 //! How it is computed here, in bounded memory:
-//! - Blocks of `fft_len` working-rate samples (2^18 = 13.1 s by default; shorter inputs use
-//!   one block just long enough), overlapping so that each block contributes only the
-//!   envelope steps whose samples lie at least `margin` (3.2 s) from its edges: beyond that
+//! - The whole-signal transform is one FFT of the signal zero-padded by at least 2 s
+//!   (length: [`whole_fft_len`], the rule the reference script uses too). Inputs for which
+//!   that fits in one block (2^21 samples: up to ~100 s) are computed exactly so.
+//! - Longer inputs go in blocks of 2^21 samples overlapping so that each block contributes
+//!   only the envelope steps whose samples lie at least 6.4 s from its edges; beyond that
 //!   the filters' impulse responses are negligible, so each block equals the whole-signal
-//!   transform (overlap-save). Memory: a few blocks per thread, whatever the input length.
+//!   transform (overlap-save). One block at a time, its bands in parallel (rayon), so the
+//!   working memory is a few blocks' worth whatever the input length.
 //! - The working-rate signal of a block is resampled from the input on demand.
 //! - A band's analytic signal needs only the band's own FFT bins: they are moved to
-//!   baseband and inverse-transformed at a reduced rate `rate / D` (D a power of two with
-//!   `rate/D ≥ max(OVERSAMPLE × bandwidth, MIN_SUB_RATE)`). Its magnitude at those instants
-//!   equals the full-rate analytic magnitude exactly; only the final low-pass to `env_rate`
-//!   sums over fewer points (a Riemann sum of a smooth kernel, with Euler–Maclaurin end
-//!   corrections; measured against D = 1 in the tests below).
-//! - The low-pass band is the exception: its response is 1 at DC, so the analytic signal
-//!   has a Hilbert-transform 1/t tail that no margin contains. Its real subband is
-//!   filtered blockwise at its reduced rate (1/16 of the working rate, so O(N/16) memory),
-//!   then its analytic signal is taken over the whole signal at once, zero-padded by 2 s
-//!   like the reference. (The high-pass band touches Nyquist the same way, but the 3.2 s
-//!   margin brings it within 1e-3 even for white noise up to 10 kHz.)
-//! - Blocks run in parallel with rayon, a bounded batch at a time.
+//!   baseband and inverse-transformed at a reduced rate `rate / D` (D a power of two ≤ 16
+//!   with `rate/D ≥ max(OVERSAMPLE × bandwidth, MIN_SUB_RATE)`). Its magnitude at those
+//!   instants equals the full-rate analytic magnitude exactly; only the final low-pass to
+//!   `env_rate` sums over fewer points (a Riemann sum of a smooth kernel, with
+//!   Euler–Maclaurin end corrections; measured against D = 1 in the tests below).
+//! - The low-pass band of a long input is the exception: its response is 1 at DC, so the
+//!   analytic signal has a Hilbert-transform 1/t tail that no margin contains. Its real
+//!   subband is filtered blockwise at its reduced rate, folded onto the circle of the
+//!   whole-signal transform, and its analytic signal taken over that whole (decimated)
+//!   circle: O(N/D) memory. (The high-pass band touches Nyquist the same way; the 6.4 s
+//!   margins bring it within 1e-3 of the whole-signal transform.)
 use super::filters::{FilterBank, Params, SampledBand};
 use super::Cochleagram;
 use crate::audio::resample::{PolyFilter, Resampler};
@@ -41,9 +43,9 @@ use std::sync::Arc;
 /// Seconds of signal kept on each side of a block's useful part (impulse-response reach).
 const MARGIN_SECONDS: f64 = 6.4;
 /// Reduced rate of a band's analytic signal ≥ OVERSAMPLE × its bandwidth.
-const OVERSAMPLE: f64 = 32.0;
+const OVERSAMPLE: f64 = 16.0;
 /// Never reduce a band's analytic signal below this rate (Hz).
-const MIN_SUB_RATE: f64 = 2500.0;
+const MIN_SUB_RATE: f64 = 5000.0;
 
 /// How the signal is cut into blocks.
 #[derive(Clone, Copy, Debug)]

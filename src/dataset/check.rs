@@ -133,21 +133,17 @@ fn wav_duration(path: &Path) -> std::result::Result<f64, String> {
     Ok(r.duration() as f64 / spec.sample_rate as f64)
 }
 
-/// Duration of a video container (from its header; no decoding).
+/// Duration of the video stream (from the container; packets counted if it does not say).
 #[cfg(feature = "video")]
 fn video_duration(path: &Path) -> std::result::Result<Option<f64>, String> {
-    let _ = ffmpeg_next::init();
-    let ctx = ffmpeg_next::format::input(&path).map_err(|e| format!("cannot open as a video ({e})"))?;
-    let video = ctx.streams().best(ffmpeg_next::media::Type::Video).ok_or("no video stream")?;
-    let d = ctx.duration();
-    if d > 0 {
-        return Ok(Some(d as f64 / f64::from(ffmpeg_next::ffi::AV_TIME_BASE)));
+    match crate::video::probe(path) {
+        Ok(info) if info.duration > 0.0 => Ok(Some(info.duration)),
+        Ok(_) => Err("the video reports no duration".into()),
+        Err(e) => Err(match e {
+            crate::Error::BadInput { msg, .. } => msg,
+            other => other.to_string(),
+        }),
     }
-    let (d, tb) = (video.duration(), video.time_base());
-    if d > 0 && tb.denominator() != 0 {
-        return Ok(Some(d as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())));
-    }
-    Err("container reports no duration".into())
 }
 
 /// Without FFmpeg the video's duration is not checked (the audio's still is).
@@ -159,6 +155,11 @@ fn video_duration(_path: &Path) -> std::result::Result<Option<f64>, String> {
 /// Validate the dataset folder `dir`: every problem, including an unreadable `dir`, is a
 /// [`Problem`] in the report.
 pub fn check(dir: &Path) -> Report {
+    check_progress(dir, &|_, _| {})
+}
+
+/// [`check`] calling `progress(done, total)` after each listed clip.
+pub fn check_progress(dir: &Path, progress: &dyn Fn(usize, usize)) -> Report {
     let mut rep = Report { root: dir.to_path_buf(), ..Default::default() };
     let mut on_disk: BTreeSet<String> = BTreeSet::new();
     match std::fs::read_dir(dir) {
@@ -209,9 +210,10 @@ pub fn check(dir: &Path) -> Report {
         rep.problem(Severity::Warning, ProblemKind::Unlisted, &times_path(dir, id), None, msg);
     }
 
-    for id in &order {
+    for (k, id) in order.iter().enumerate() {
         let (split, list, line) = listed[id].clone();
         check_clip(&mut rep, dir, id, split, &list, line);
+        progress(k + 1, order.len());
     }
     rep
 }

@@ -8,7 +8,7 @@ pub mod config;
 pub mod net;
 mod predictor;
 
-pub use config::{Backbone, FrameFit, Fusion, Loss, ModelConfig, Normalization};
+pub use config::{Backbone, FrameFit, Fusion, Loss, ModelConfig, Normalization, Spacetime};
 pub use net::Net;
 pub use predictor::Predictor;
 

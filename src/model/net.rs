@@ -3,7 +3,7 @@
 //!
 //! Variable names follow PyTorch conventions (`rgb.convs.0.weight`, `lstm.weight_ih_l0`, ...)
 //! so that `tools/baseline_train.py` builds the same parameters under the same names.
-use super::config::{Backbone, Fusion, Loss, ModelConfig, Normalization};
+use super::config::{Backbone, Fusion, Loss, ModelConfig, Normalization, Spacetime};
 use tch::nn::{self, Module, ModuleT, RNN};
 use tch::{Device, Kind, Tensor};
 
@@ -62,12 +62,15 @@ pub struct Net {
     st: Stream,
     fuse: Option<SpatialFuse>,
     proj: nn::Linear,
+    norm: nn::LayerNorm,
     lstm: nn::LSTM,
     head: nn::Linear,
+    aux: Option<nn::Linear>,
     pixel_mean: Tensor,
     pixel_std: Tensor,
     gray_mean: f64,
     gray_std: f64,
+    motion_std: f64,
     target_mean: Tensor,
     target_std: Tensor,
     pca: Option<Tensor>,
@@ -100,10 +103,18 @@ impl Net {
             Fusion::Pool => (None, 2 * c),
         };
         let proj = nn::linear(p / "proj", proj_in, cfg.feature_dim, Default::default());
+        // Layer norm on the per-frame features keeps the LSTM's gates out of saturation
+        // whatever the scale of the CNN activations (without it the synthetic set's moving
+        // stick, ±17 σ in the difference channels, saturated them and nothing was learned).
+        let feat_norm = nn::layer_norm(p / "norm", vec![cfg.feature_dim], Default::default());
         let lstm = nn::lstm(p / "lstm", cfg.feature_dim, cfg.hidden, Default::default());
         // Small read-out weights: the model starts by predicting the training mean.
         let head_cfg = nn::LinearConfig { ws_init: nn::Init::Uniform { lo: -1e-3, up: 1e-3 }, ..Default::default() };
         let head = nn::linear(p / "head", cfg.hidden, cfg.outputs() as i64, head_cfg);
+        let aux = match cfg.aux_outputs() {
+            0 => None,
+            n => Some(nn::linear(p / "aux", cfg.hidden, n, Default::default())),
+        };
         let t = |v: &[f32]| Tensor::from_slice(v).to_device(dev);
         let gray_mean = LUMA.iter().zip(norm.pixel_mean).map(|(w, m)| (w * m) as f64).sum();
         let gray_std = LUMA.iter().zip(norm.pixel_std).map(|(w, s)| (w * s) as f64).sum();
@@ -117,12 +128,15 @@ impl Net {
             st,
             fuse,
             proj,
+            norm: feat_norm,
             lstm,
             head,
+            aux,
             pixel_mean: t(&norm.pixel_mean).view([1, 3, 1, 1]),
             pixel_std: t(&norm.pixel_std).view([1, 3, 1, 1]),
             gray_mean,
             gray_std,
+            motion_std: norm.motion_std as f64,
             target_mean: t(&norm.target_mean),
             target_std: t(&norm.target_std),
             pca,
@@ -144,6 +158,18 @@ impl Net {
     /// `phase` is the index of the first predicted frame in its clip (it decides which frames
     /// the RGB stream sees when `rgb_every > 1`); `carry` the previous chunk's state.
     pub fn forward_frames(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Carry) {
+        let (pred, _, carry) = self.forward_impl(frames, phase, carry, train);
+        (pred, carry)
+    }
+
+    /// Training forward over windows (no carried state): the cochleagram steps and, when the
+    /// config has auxiliary losses, their logits `[B, n·steps_per_frame, 1 + materials]`.
+    pub fn forward_train(&self, frames: &Tensor) -> (Tensor, Option<Tensor>) {
+        let (pred, out, _) = self.forward_impl(frames, 0, None, true);
+        (pred, self.aux.as_ref().map(|a| a.forward(&out)))
+    }
+
+    fn forward_impl(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Tensor, Carry) {
         let (b, f, h, w) = match frames.size()[..] {
             [b, f, h, w, 3] if f >= 3 => (b, f, h, w),
             ref s => panic!("forward_frames wants [B, n+2, H, W, 3] u8 frames, got {s:?}"),
@@ -153,8 +179,16 @@ impl Net {
         // Spacetime images: gray t−1, t, t+1 as channels.
         let luma = Tensor::from_slice(&LUMA).to_device(self.device()).view([1, 1, 3, 1, 1]);
         let gray = (&x * luma).sum_dim_intlist([2i64].as_slice(), false, Kind::Float);
-        let st = Tensor::stack(&[gray.narrow(1, 0, n), gray.narrow(1, 1, n), gray.narrow(1, 2, n)], 2);
-        let st = ((st - self.gray_mean) / self.gray_std).reshape([b * n, 3, h, w]);
+        let (g0, g1, g2) = (gray.narrow(1, 0, n), gray.narrow(1, 1, n), gray.narrow(1, 2, n));
+        let st = match self.cfg.spacetime {
+            Spacetime::Stack => (Tensor::stack(&[g0, g1, g2], 2) - self.gray_mean) / self.gray_std,
+            Spacetime::Diff => {
+                let d2 = (&g2 - &g1) / self.motion_std;
+                let d0 = (&g1 - &g0) / self.motion_std;
+                Tensor::stack(&[(g1 - self.gray_mean) / self.gray_std, d2, d0], 2)
+            }
+        };
+        let st = st.reshape([b * n, 3, h, w]);
         let st = self.st.forward(&st, train);
 
         // RGB stream on the source frames of this chunk; positions map to (held or local) maps.
@@ -217,7 +251,7 @@ impl Net {
         };
         let (out, state) = self.lstm.seq_init(&seq, &state);
         let z = self.head.forward(&out);
-        (self.decode(&z), Carry { state, rgb: last_rgb })
+        (self.decode(&z), out, Carry { state, rgb: last_rgb })
     }
 
     fn rgb_is_map(&self) -> bool {
@@ -230,11 +264,11 @@ impl Net {
                 let x = Tensor::cat(&[rgb, st], 1);
                 let x = f.mix.forward(&x).relu();
                 let x = f.grid.forward(&x).relu().flatten(1, -1);
-                self.proj.forward(&x).relu()
+                self.norm.forward(&self.proj.forward(&x)).relu()
             }
             None => {
                 let pool = |t: &Tensor| if t.dim() == 4 { t.mean_dim([2i64, 3].as_slice(), false, Kind::Float) } else { t.shallow_clone() };
-                self.proj.forward(&Tensor::cat(&[pool(rgb), pool(st)], 1)).relu()
+                self.norm.forward(&self.proj.forward(&Tensor::cat(&[pool(rgb), pool(st)], 1))).relu()
             }
         }
     }
@@ -246,6 +280,34 @@ impl Net {
             None => z.shallow_clone(),
         };
         std * &self.target_std + &self.target_mean
+    }
+
+    /// Auxiliary losses from [`Net::forward_train`]'s logits: onset binary cross-entropy
+    /// (`onset` `[B, T]` in {0, 1}; positives weighted by the negative/positive ratio, at
+    /// most 50) and material cross-entropy (`material` `[B, T]` class index, −1 = none),
+    /// weighted by the config. Returns (weighted sum, onset part, material part).
+    pub fn aux_loss(&self, logits: &Tensor, onset: &Tensor, material: &Tensor) -> (Tensor, f64, f64) {
+        let dev = logits.device();
+        let on_logit = logits.select(-1, 0);
+        let pos = onset.sum(Kind::Float).double_value(&[]);
+        let neg = onset.numel() as f64 - pos;
+        let pw = Tensor::from_slice(&[((neg / pos.max(1.0)).min(50.0)) as f32]).to_device(dev);
+        let l_on = on_logit.binary_cross_entropy_with_logits::<Tensor>(onset, None, Some(pw), tch::Reduction::Mean);
+        let n_mat = logits.size()[2] - 1;
+        let has_mat = material.ge(0).any().int64_value(&[]) != 0;
+        let l_mat = if has_mat {
+            logits.narrow(-1, 1, n_mat).reshape([-1, n_mat]).cross_entropy_loss::<Tensor>(
+                &material.reshape([-1]),
+                None,
+                tch::Reduction::Mean,
+                -1,
+                0.0,
+            )
+        } else {
+            Tensor::zeros([], (Kind::Float, dev))
+        };
+        let (a, b) = (l_on.double_value(&[]), l_mat.double_value(&[]));
+        (l_on * self.cfg.aux_onset + l_mat * self.cfg.aux_material, a, b)
     }
 
     /// The robust loss of Owens et al.: mean over steps of log(ε + ‖s_t − ŝ_t‖²).

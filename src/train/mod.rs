@@ -280,6 +280,18 @@ pub fn compute_normalization(clips: &[CachedClip], cfg: &ModelConfig) -> Normali
             }
         }
     }
+    // Spread of the gray difference between consecutive frames (every 7th pair).
+    let (mut d2, mut nd) = (0.0f64, 0u64);
+    for c in clips {
+        for i in (1..c.n_frames()).step_by(7) {
+            for (p, q) in c.frame(i - 1).chunks_exact(3).zip(c.frame(i).chunks_exact(3)) {
+                let g = |x: &[u8]| (0..3).map(|k| crate::model::net::LUMA[k] as f64 * x[k] as f64).sum::<f64>() / 255.0;
+                let d = g(q) - g(p);
+                d2 += d * d;
+                nd += 1;
+            }
+        }
+    }
     let bands = cfg.bands;
     let mut s = vec![(0.0f64, 0.0f64); bands];
     let mut nt = 0u64;
@@ -304,6 +316,9 @@ pub fn compute_normalization(clips: &[CachedClip], cfg: &ModelConfig) -> Normali
             norm.pixel_mean[k] = m;
             norm.pixel_std[k] = sd.max(1e-2);
         }
+    }
+    if nd > 0 {
+        norm.motion_std = ((d2 / nd as f64).sqrt() as f32).max(1e-3);
     }
     if nt > 0 {
         for b in 0..bands {
@@ -608,12 +623,13 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
         let start_batch = state.batch;
         let epoch_done = std::thread::scope(|scope| -> Result<bool> {
             // Batches are assembled on a second thread, two ahead of the training step.
-            let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, Vec<f32>)>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<sampler::Batch>(2);
             let train_clips = &data.train;
             let batches_ref = &batches;
+            let fps = mcfg.fps;
             scope.spawn(move || {
                 for wins in &batches_ref[start_batch..] {
-                    if tx.send(sampler::fill_batch(train_clips, wins, w, spf)).is_err() {
+                    if tx.send(sampler::fill_batch(train_clips, wins, w, spf, fps)).is_err() {
                         break;
                     }
                 }
@@ -627,12 +643,19 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                     return Ok(false);
                 }
                 let t0 = Instant::now();
-                let (fr, tg) = rx.recv().map_err(|_| Error::Param("batch producer stopped".into()))?;
+                let batch = rx.recv().map_err(|_| Error::Param("batch producer stopped".into()))?;
                 let t1 = Instant::now();
-                let frames = Tensor::from_slice(&fr).view([b as i64, w as i64 + 2, h, wd, 3]);
-                let target = Tensor::from_slice(&tg).view([b as i64, (w * spf) as i64, mcfg.bands as i64]).to_device(opts.device);
-                let (pred, _) = model.net().forward_frames(&frames, 0, None, true);
-                let loss = model.net().loss(&pred, &target);
+                let ts = (w * spf) as i64;
+                let frames = Tensor::from_slice(&batch.frames).view([b as i64, w as i64 + 2, h, wd, 3]);
+                let target = Tensor::from_slice(&batch.targets).view([b as i64, ts, mcfg.bands as i64]).to_device(opts.device);
+                let (pred, aux) = model.net().forward_train(&frames);
+                let mut loss = model.net().loss(&pred, &target);
+                if let Some(logits) = aux {
+                    let onset = Tensor::from_slice(&batch.onset).view([b as i64, ts]).to_device(opts.device);
+                    let material = Tensor::from_slice(&batch.material).view([b as i64, ts]).to_device(opts.device);
+                    let (extra, _, _) = model.net().aux_loss(&logits, &onset, &material);
+                    loss = loss + extra;
+                }
                 opt.zero_grad();
                 loss.backward();
                 opt.clip_grad_norm(config.grad_clip);

@@ -89,15 +89,36 @@ pub fn epoch_plan(clips: &[CachedClip], cfg: &SamplerConfig, epoch: u64) -> Vec<
     out
 }
 
-/// Fill a batch: frames `[B, window + 2, h, w, 3]` u8 (with the t−1 / t+1 context frames,
-/// replicated at clip edges, mirrored when `flip`) and targets `[B, window·spf, bands]`.
-pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usize) -> (Vec<u8>, Vec<f32>) {
+/// One batch in memory.
+pub struct Batch {
+    /// `[B, window + 2, h, w, 3]` u8 RGB (with the t−1 / t+1 context frames).
+    pub frames: Vec<u8>,
+    /// `[B, window·spf, bands]` cochleagram targets.
+    pub targets: Vec<f32>,
+    /// `[B, window·spf]`: 1 at the step of each annotated action (and its neighbours).
+    pub onset: Vec<f32>,
+    /// `[B, window·spf]`: material class at the steps just after each annotated action, −1 elsewhere.
+    pub material: Vec<i64>,
+}
+
+/// Steps around an annotated action marked as its onset (±1 step = ±11 ms at 90 Hz).
+pub const ONSET_HALF_WIDTH: i64 = 1;
+/// Steps from an action's onset labelled with its material (the attack of the sound: 56 ms).
+pub const MATERIAL_STEPS: i64 = 5;
+
+/// Fill a batch: frames with the t−1 / t+1 context frames (replicated at clip edges,
+/// mirrored when `flip`), targets, and the auxiliary onset/material labels.
+pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usize, fps: f64) -> Batch {
     let c0 = &clips[wins[0].clip];
     let fb = c0.frame_bytes();
     let bands = c0.bands;
     let mut frames = Vec::with_capacity(wins.len() * (window + 2) * fb);
     let mut targets = Vec::with_capacity(wins.len() * window * spf * bands);
-    for win in wins {
+    let t_steps = (window * spf) as i64;
+    let mut onset = vec![0f32; wins.len() * t_steps as usize];
+    let mut material = vec![-1i64; wins.len() * t_steps as usize];
+    let rate = fps * spf as f64;
+    for (wi, win) in wins.iter().enumerate() {
         let c = &clips[win.clip];
         let n = c.n_frames();
         for k in 0..window + 2 {
@@ -116,8 +137,28 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
         }
         let s0 = win.start * spf * bands;
         targets.extend_from_slice(&c.coch[s0..s0 + window * spf * bands]);
+        let first = (win.start * spf) as i64;
+        for e in &c.events {
+            let s = (e.time * rate).round() as i64 - first;
+            if s < -MATERIAL_STEPS || s >= t_steps + ONSET_HALF_WIDTH {
+                continue;
+            }
+            for k in s - ONSET_HALF_WIDTH..=s + ONSET_HALF_WIDTH {
+                if (0..t_steps).contains(&k) {
+                    onset[wi * t_steps as usize + k as usize] = 1.0;
+                }
+            }
+            let m = e.material.as_deref().and_then(|m| crate::dataset::Material::ALL.iter().position(|x| x.as_str() == m));
+            if let Some(m) = m {
+                for k in s..s + MATERIAL_STEPS {
+                    if (0..t_steps).contains(&k) {
+                        material[wi * t_steps as usize + k as usize] = m as i64;
+                    }
+                }
+            }
+        }
     }
-    (frames, targets)
+    Batch { frames, targets, onset, material }
 }
 
 #[cfg(test)]
@@ -159,12 +200,27 @@ mod tests {
     #[test]
     fn batch_replicates_edges_and_flips() {
         let clips = vec![clip(20, &[])];
-        let (f, t) = fill_batch(&clips, &[Window { clip: 0, start: 0, flip: true }], 15, 3);
+        let b = fill_batch(&clips, &[Window { clip: 0, start: 0, flip: true }], 15, 3, 30.0);
+        let (f, t) = (b.frames, b.targets);
         assert_eq!(f.len(), 17 * 6);
         // Frame values equal their index: context t−1 of frame 0 is frame 0 itself.
         assert_eq!(&f[..12], &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(f[16 * 6], 15);
         assert_eq!(t.len(), 45);
         assert_eq!(t[44], 44.0);
+    }
+
+    #[test]
+    fn aux_labels_mark_the_onset_step_and_material() {
+        // An action at 0.5 s is step 45 at 90 Hz; a window starting at frame 10 starts at step 30.
+        let mut c = clip(40, &[0.5]);
+        c.events[0].material = Some("metal".into());
+        let b = fill_batch(&[c], &[Window { clip: 0, start: 10, flip: false }], 15, 3, 30.0);
+        let on: Vec<usize> = (0..45).filter(|&i| b.onset[i] == 1.0).collect();
+        assert_eq!(on, vec![14, 15, 16]);
+        let metal = crate::dataset::Material::ALL.iter().position(|m| m.as_str() == "metal").unwrap() as i64;
+        let mat: Vec<usize> = (0..45).filter(|&i| b.material[i] == metal).collect();
+        assert_eq!(mat, (15..15 + MATERIAL_STEPS as usize).collect::<Vec<_>>());
+        assert!(b.material.iter().filter(|&&m| m != metal).all(|&m| m == -1));
     }
 }
