@@ -227,29 +227,3 @@ fn driver_trains_material_runs_systems_and_writes_the_report() {
     assert!(out.join("index.html").is_file() && out.join("clips/clip100/predicted.wav").is_file());
 }
 
-/// The real-sound row (upper bound: onsets of the recorded sound vs the annotations, material
-/// accuracy on real test sounds) on a dataset folder, e.g. one made by `foley dataset synth`:
-/// FOLEY_EVAL_DATA=DIR FOLEY_EVAL_OUT=REPORT cargo test --release --test eval_metrics -- --ignored real_sound_on_dataset --nocapture
-#[test]
-#[ignore = "needs a dataset folder in FOLEY_EVAL_DATA"]
-fn real_sound_on_dataset() {
-    use foley::dataset::{Dataset, Split};
-    use foley::eval::{evaluate, source_clips, ReportMeta, RunOptions, Systems};
-    let dir = std::path::PathBuf::from(std::env::var("FOLEY_EVAL_DATA").expect("FOLEY_EVAL_DATA"));
-    let out = std::path::PathBuf::from(std::env::var("FOLEY_EVAL_OUT").expect("FOLEY_EVAL_OUT"));
-    let data = Dataset::open(&dir).unwrap();
-    let (train, test) = (source_clips(&data, Split::Train), source_clips(&data, Split::Test));
-    let meta = ReportMeta {
-        foley_version: env!("CARGO_PKG_VERSION").into(),
-        data: dir.display().to_string(),
-        split: "test".into(),
-        model: "none".into(),
-        synth: "none".into(),
-        material_classes: vec![],
-        material_train_hits: 0,
-        seconds: 0.0,
-    };
-    let mut systems: Vec<Box<dyn Systems>> = vec![];
-    let r = evaluate(&train, &test, &mut systems, RunOptions { out: &out, meta, quiet: false }).unwrap();
-    println!("{}", serde_json::to_string_pretty(&r[0].metrics).unwrap());
-}

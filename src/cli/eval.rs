@@ -90,8 +90,11 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
     if a.json {
         let v: Vec<_> = results.iter().map(|r| &r.metrics).collect();
         println!("{}", serde_json::to_string_pretty(&v)?);
-    } else if !quiet {
-        eprintln!("wrote {} and {}", a.out.join("metrics.json").display(), a.out.join("index.html").display());
+    } else {
+        print!("{}", eval::text_table(&results));
+        if !quiet {
+            eprintln!("wrote {} and {}", a.out.join("metrics.json").display(), a.out.join("index.html").display());
+        }
     }
     Ok(())
 }

@@ -13,6 +13,6 @@ pub mod systems;
 
 pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
-pub use report::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
+pub use report::{text_table, ClipAssets, ReportMeta, ReportWriter, SystemResult};
 pub use run::{evaluate, source_clips, RunOptions, SourceClip, Systems, REAL_SOUND};
 pub use score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialModel, Output, SystemMetrics};

@@ -74,8 +74,7 @@ impl ReportWriter {
         std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         write_wav(&dir.join("real.wav"), a.real, SampleFormat::Int16)?;
         write_wav(&dir.join("predicted.wav"), a.predicted, SampleFormat::Int16)?;
-        write_png(a.real_features, &dir.join("real.png"))?;
-        write_png(a.predicted_features, &dir.join("predicted.png"))?;
+        write_pair_png(a.real_features, a.predicted_features, &dir)?;
         let video = match a.video {
             Some(src) => {
                 let ext = src.extension().and_then(|e| e.to_str()).unwrap_or("mp4");
@@ -143,12 +142,12 @@ impl ReportWriter {
                 let f = |v: Option<f64>| v.map_or("–".into(), |v| format!("{v:.2}"));
                 let _ = write!(
                     h,
-                    "<p class=\"small\">{}: AP vs real onsets {}, vs annotations {} · onsets found {}/{} (annotated {}) · material {}/{} · cochleagram MAE {}</p>\n",
+                    "<p class=\"small\">{}: AP vs real onsets {}, vs annotations {} · {} generated onsets, {} matching one of {} annotations · material right {}/{} · cochleagram MAE {}</p>\n",
                     esc(&model.map_or(String::new(), |m| m.metrics.name.clone())),
                     f(c.onsets_vs_real.ap),
                     f(c.onsets_vs_annotations.ap),
-                    c.onsets_vs_annotations.matched,
                     c.onsets_vs_annotations.generated,
+                    c.onsets_vs_annotations.matched,
                     c.onsets_vs_annotations.reference,
                     c.material_right,
                     c.material_hits,
@@ -161,10 +160,10 @@ impl ReportWriter {
             }
             let _ = write!(
                 h,
-                "<figure><img src=\"{base}/predicted.png\" alt=\"predicted cochleagram\"><figcaption>predicted cochleagram</figcaption>\
-                 <audio controls preload=\"metadata\" src=\"{base}/predicted.wav\"></audio></figure>\
-                 <figure><img src=\"{base}/real.png\" alt=\"real cochleagram\"><figcaption>real cochleagram</figcaption>\
-                 <audio controls preload=\"metadata\" src=\"{base}/real.wav\"></audio></figure></div></section>\n"
+                "<div class=\"sounds\"><figure><img src=\"{base}/predicted.png\" alt=\"predicted cochleagram\">\
+                 <figcaption>predicted cochleagram and sound</figcaption><audio controls preload=\"metadata\" src=\"{base}/predicted.wav\"></audio></figure>\
+                 <figure><img src=\"{base}/real.png\" alt=\"real cochleagram\"><figcaption>real cochleagram and sound</figcaption>\
+                 <audio controls preload=\"metadata\" src=\"{base}/real.wav\"></audio></figure></div></div></section>\n"
             );
         }
         h.push_str(CHECK_SCRIPT);
@@ -189,7 +188,6 @@ fn protocol() -> serde_json::Value {
 }
 
 fn metrics_table(systems: &[SystemResult], meta: &ReportMeta) -> String {
-    let f = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3}"));
     let pct = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{:.1} %", 100.0 * v));
     let mut h = String::from(
         "<table><thead><tr><th rowspan=2>system</th><th colspan=3>onsets vs real audio</th><th colspan=4>onsets vs annotations</th>\
@@ -198,23 +196,7 @@ fn metrics_table(systems: &[SystemResult], meta: &ReportMeta) -> String {
          <th>loudness</th><th>centroid</th></tr></thead><tbody>\n",
     );
     for s in systems {
-        let m = &s.metrics;
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&m.name),
-            f(m.onsets_vs_real.ap),
-            f(m.onsets_vs_real.accuracy),
-            pct(m.onsets_vs_real.count_right),
-            f(m.onsets_vs_annotations.ap),
-            f(m.onsets_vs_annotations.accuracy),
-            f(m.onsets_vs_annotations.pooled_precision),
-            pct(m.onsets_vs_annotations.count_right),
-            pct(m.material_accuracy),
-            f(m.hits.loudness_r),
-            f(m.hits.centroid_r),
-            f(m.cochleagram_mae),
-        );
+        let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&s.metrics.name), cells(&s.metrics).join("</td><td>"));
     }
     let chance = if meta.material_classes.is_empty() { None } else { Some(1.0 / meta.material_classes.len() as f64) };
     let _ = writeln!(
@@ -227,31 +209,55 @@ fn metrics_table(systems: &[SystemResult], meta: &ReportMeta) -> String {
     h
 }
 
-/// A cochleagram picture: one column per step (2 px), bands low → high upwards, 3 px per band,
-/// brightness = envelope value in [0, 1] on a dark-blue → yellow ramp.
-pub fn write_png(c: &Cochleagram, path: &Path) -> Result<()> {
-    let (cols, rows) = (c.frames().max(1), c.bands);
-    let mut img = image::RgbImage::new(2 * cols as u32, 3 * rows as u32);
-    for t in 0..c.frames() {
-        for (b, &v) in c.frame(t).iter().enumerate() {
-            let v = v.clamp(0.0, 1.0);
-            let px = image::Rgb([(255.0 * v.powf(0.8)) as u8, (230.0 * v) as u8, (120.0 * (1.0 - v) + 40.0 * v) as u8]);
-            for dx in 0..2 {
-                for dy in 0..3 {
-                    img.put_pixel(2 * t as u32 + dx, 3 * (rows - 1 - b) as u32 + dy, px);
-                }
-            }
-        }
+/// The numbers of a table row, formatted, in the column order of both tables.
+fn cells(m: &SystemMetrics) -> Vec<String> {
+    let f = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3}"));
+    let pct = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{:.1} %", 100.0 * v));
+    vec![
+        f(m.onsets_vs_real.ap),
+        f(m.onsets_vs_real.accuracy),
+        pct(m.onsets_vs_real.count_right),
+        f(m.onsets_vs_annotations.ap),
+        f(m.onsets_vs_annotations.accuracy),
+        f(m.onsets_vs_annotations.pooled_precision),
+        pct(m.onsets_vs_annotations.count_right),
+        pct(m.material_accuracy),
+        f(m.hits.loudness_r),
+        f(m.hits.centroid_r),
+        f(m.cochleagram_mae),
+    ]
+}
+
+/// The metrics table as plain text (one row per system), for the terminal.
+pub fn text_table(systems: &[SystemResult]) -> String {
+    let heads = ["AP/real", "acc", "count", "AP/ann", "acc", "prec", "count", "material", "loud r", "cent r", "MAE"];
+    let width = systems.iter().map(|s| s.metrics.name.chars().count()).max().unwrap_or(6).max(6);
+    let line = |name: &str, cells: &[String]| {
+        let cols: Vec<String> = cells.iter().map(|c| format!("{c:>8}")).collect();
+        format!("{name:width$} {}\n", cols.join(" "))
+    };
+    let mut t = line("system", &heads.map(String::from));
+    for s in systems {
+        t.push_str(&line(&s.metrics.name, &cells(&s.metrics)));
     }
-    write_atomic(path, |tmp| {
-        img.save_with_format(tmp, image::ImageFormat::Png).map_err(|e| Error::bad(tmp, format!("cannot write PNG ({e})")))
-    })
+    t
+}
+
+/// Both cochleagram pictures of a clip (drawn by `synth::plot`), on one scale: values divided
+/// by the real cochleagram's maximum, so quiet recordings are visible and the two compare.
+fn write_pair_png(real: &Cochleagram, predicted: &Cochleagram, dir: &Path) -> Result<()> {
+    let peak = real.data.iter().cloned().fold(0.0f32, f32::max).max(1e-3);
+    for (c, name) in [(real, "real.png"), (predicted, "predicted.png")] {
+        let scaled = Cochleagram { data: c.data.iter().map(|v| (v / peak).min(1.0)).collect(), ..c.clone() };
+        crate::synth::plot::write_png(&scaled, &[], &dir.join(name))?;
+    }
+    Ok(())
 }
 
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;max-width:1400px}table{border-collapse:collapse}\
 td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}td:first-child{text-align:left}th{background:#eee}\
 .row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}figure{margin:0}figcaption,.small{font-size:85%;color:#444}\
-img{display:block;max-width:640px;image-rendering:pixelated}audio{display:block;width:320px}.clip{border-top:1px solid #ccc;margin-top:1em}\
+img{display:block;width:900px;max-width:100%;height:120px;image-rendering:pixelated}.sounds{flex:1;min-width:300px}audio{display:block;width:320px}.clip{border-top:1px solid #ccc;margin-top:1em}\
 #render-check{font-family:monospace}";
 
 const EXPLAIN: &str = "<p class=\"small\">Onsets: librosa-style spectral-flux onsets (22 050 Hz, hop 512, δ 0.3) of each \
