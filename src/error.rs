@@ -5,8 +5,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading or writing a file failed at the OS level.
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    /// (`cause` is shown in the message, not chained as a source, so it prints once.)
+    #[error("{}: {cause}", path.display())]
+    Io { path: PathBuf, cause: std::io::Error },
     /// The file exists but its content is not what was expected.
     #[error("{}: {msg}", path.display())]
     BadInput { path: PathBuf, msg: String },
@@ -22,7 +23,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io { path: path.into(), cause: source }
     }
     pub fn bad(path: impl Into<PathBuf>, msg: impl Into<String>) -> Self {
         Error::BadInput { path: path.into(), msg: msg.into() }

@@ -7,9 +7,14 @@ pub mod audio;
 pub mod cochleagram;
 pub mod dataset;
 pub mod error;
+pub mod export;
 pub mod model;
+pub mod eval;
 pub mod npy;
+#[cfg(feature = "video")]
+pub mod predict;
 pub mod train;
+pub mod synth;
 pub mod util;
 #[cfg(feature = "video")]
 pub mod video;

@@ -24,8 +24,26 @@ enum Command {
     Features(cli::features::FeaturesArgs),
     /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
     Invert(cli::invert::InvertArgs),
+    /// Show a video's streams (container, codec, size, rate, duration, frames, audio) and
+    /// optionally draw a contact sheet of what the model sees.
+    #[cfg(feature = "video")]
+    Inspect(cli::inspect::InspectArgs),
+    /// Predict the sound of a video: a WAV, or the video with the predicted sound track muxed in.
+    #[cfg(feature = "video")]
+    #[command(after_help = cli::predict::EXAMPLES)]
+    Predict(cli::predict::PredictArgs),
+    /// Batch prediction for a collection: parallel, resumable, shardable across machines.
+    #[cfg(feature = "video")]
+    #[command(after_help = cli::export::EXAMPLES)]
+    Export(cli::export::ExportArgs),
+    /// Sound banks for example-based synthesis.
+    #[command(subcommand)]
+    Bank(cli::bank::BankCommand),
     /// Train the model on a Greatest-Hits-layout dataset; the run folder becomes a model directory.
     Train(cli::train::TrainArgs),
+    /// Evaluate a model (and baselines) on a dataset split (SPEC §7): metrics.json + index.html.
+    #[cfg(feature = "video")]
+    Eval(cli::eval::EvalArgs),
 }
 
 fn main() {
@@ -42,6 +60,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
         Command::Features(a) => cli::features::run(a, cli.quiet),
         Command::Invert(a) => cli::invert::run(a, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Predict(a) => cli::predict::run(a, cli.quiet),
+        Command::Bank(c) => cli::bank::run(c, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Export(a) => cli::export::run(a, cli.quiet),
         Command::Train(a) => cli::train::run(a, cli.quiet),
+        #[cfg(feature = "video")]
+        Command::Eval(a) => cli::eval::run(a, cli.quiet),
     }
 }

@@ -108,3 +108,23 @@ fn broken_copy_reports_each_planted_problem() {
     assert!(out.contains(&format!("{tf}:4: error:")), "{out}");
     assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: "));
 }
+
+#[test]
+fn committed_sample_is_valid_and_matches_the_generator() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample");
+    let (ok, rep) = check_json(&sample);
+    assert!(ok && rep["problems"].as_array().unwrap().is_empty(), "{rep:#}");
+    // Regenerate with the command in datasets/README.md: the sample must be what the
+    // current generator writes (if this fails after changing the generator, rerun that command).
+    let t = tempfile::tempdir().unwrap();
+    let o = foley(&["--quiet", "dataset", "synth", "--out", t.path().to_str().unwrap(), "--videos", "2", "--seconds", "4", "--seed", "8", "--size", "160x120", "--val-share", "0"]);
+    assert!(o.status.success());
+    for id in ids(&sample) {
+        for suffix in ["_denoised.wav", "_times.txt"] {
+            let f = format!("{id}{suffix}");
+            assert!(std::fs::read(sample.join(&f)).unwrap() == std::fs::read(t.path().join(&f)).unwrap(), "datasets/sample/{f} is stale: regenerate it (datasets/README.md)");
+        }
+        let size = std::fs::metadata(sample.join(format!("{id}_denoised.mp4"))).unwrap().len();
+        assert!(size < 1_000_000);
+    }
+}

@@ -22,14 +22,15 @@ fn energy(w: &Waveform, t0: f64, t1: f64) -> f64 {
 
 #[test]
 fn hits_are_audio_onsets_within_5_ms() {
-    let (mut total, mut false_rises) = (0, 0);
-    for seed in 0..12u64 {
+    let (mut total, mut false_rises, mut min_ratio) = (0, 0, f64::MAX);
+    for seed in 0..24u64 {
         let clip = render_clip(seed, &cfg());
         for a in &clip.actions {
             // Onset criterion: energy in the 5 ms after the annotation at least twice (3 dB)
             // the energy of the 10 ms before it.
             let after = energy(&clip.audio, a.time, a.time + 0.005);
             let before = energy(&clip.audio, a.time - 0.010, a.time);
+            min_ratio = min_ratio.min(after / before);
             assert!(after >= 2.0 * before, "seed {seed}: no energy rise at {:.6} ({:?} {:?}): {after:.3e} vs {before:.3e}", a.time, a.material, a.action);
             total += 1;
             // Control: 40 ms earlier (during the silent approach) the criterion must not hold,
@@ -40,6 +41,7 @@ fn hits_are_audio_onsets_within_5_ms() {
             }
         }
     }
+    eprintln!("{total} actions, smallest energy rise {:.1} dB, {false_rises} control rises", 10.0 * min_ratio.log10());
     assert!(total > 40, "too few actions rendered ({total})");
     assert!(false_rises * 10 < total, "criterion fires away from onsets too ({false_rises} of {total})");
 }
@@ -103,6 +105,7 @@ fn stick_touches_surface_in_the_frame_of_each_hit() {
             }
         }
     }
+    eprintln!("{checked} on-screen hits: stick drawn at the contact point and meeting its shadow");
     assert!(checked > 10, "too few hits checked ({checked})");
 }
 
@@ -132,4 +135,57 @@ fn same_seed_same_clip_other_seed_other_clip() {
     assert_eq!(a.actions, b.actions);
     assert!(a.frames == b.frames);
     assert_ne!(a.audio, o.audio);
+}
+
+#[test]
+fn loudness_follows_the_visible_approach_speed() {
+    // Loudness is driven by the stick's speed at contact, which the frames show: the tip's
+    // height drop between the two frames before the contact frame. Across hits the log of
+    // that visible speed correlates with the hit's level (RMS dB over the 50 ms after the
+    // onset); materials and per-video levels differ, so it is not perfect. Within one object
+    // (same video and material: levels centred per object) it is much tighter.
+    let cfg = cfg();
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    let (mut xw, mut yw) = (Vec::new(), Vec::new());
+    for seed in 0..24u64 {
+        let clip = render_clip(seed, &cfg);
+        let mut objects: std::collections::BTreeMap<usize, Vec<(f64, f64)>> = Default::default();
+        for a in clip.actions.iter().filter(|a| a.action == Some(ActionKind::Hit)) {
+            let i = (a.time * cfg.fps as f64).ceil() as usize;
+            if i < 3 {
+                continue;
+            }
+            let drop = clip.truth[i - 2].height - clip.truth[i - 1].height;
+            let (x, y) = ((drop.max(0.1) as f64).ln(), 10.0 * energy_plain(&clip.audio, a.time, a.time + 0.05).log10());
+            xs.push(x);
+            ys.push(y);
+            objects.entry(a.material.map_or(99, |m| m.index())).or_default().push((x, y));
+        }
+        for hits in objects.values().filter(|h| h.len() >= 3) {
+            let n = hits.len() as f64;
+            let (mx, my) = (hits.iter().map(|h| h.0).sum::<f64>() / n, hits.iter().map(|h| h.1).sum::<f64>() / n);
+            xw.extend(hits.iter().map(|h| h.0 - mx));
+            yw.extend(hits.iter().map(|h| h.1 - my));
+        }
+    }
+    let (r, rw) = (pearson(&xs, &ys), pearson(&xw, &yw));
+    eprintln!("{} hits: log visible approach speed vs hit level r = {r:.2}; within objects ({} hits) r = {rw:.2}", xs.len(), xw.len());
+    assert!(xs.len() > 40 && xw.len() > 20);
+    assert!(r > 0.4, "loudness hardly follows the visible speed (r = {r:.2})");
+    assert!(rw > 0.7, "within one object loudness should follow speed closely (r = {rw:.2})");
+}
+
+fn energy_plain(w: &Waveform, t0: f64, t1: f64) -> f64 {
+    let r = w.rate as f64;
+    let (a, b) = ((t0 * r).round() as usize, ((t1 * r).round() as usize).min(w.len()));
+    w.samples[a..b].iter().map(|s| (*s as f64).powi(2)).sum::<f64>() / (b - a).max(1) as f64
+}
+
+fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len() as f64;
+    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let vx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+    let vy: f64 = y.iter().map(|b| (b - my).powi(2)).sum();
+    cov / (vx * vy).sqrt()
 }

@@ -6,8 +6,10 @@ implementation:
   1. read WAV (integer PCM / full scale, channels averaged);
   2. scipy.signal.resample_poly to the working rate, clip to [-1, 1];
   3. trim to whole steps of floor(rate/env_rate) samples (N' samples);
-  4. one rfft of the whole signal, zero-padded by 2 s so that filtering is linear rather
-     than circular; half-cosine ERB filter bank + low-pass + high-pass on its bins;
+  4. one rfft of the whole signal zero-padded by (at least) 2 s, so that the circular
+     filtering wraps only zeros into the signal; its length is the smallest multiple of 16
+     with no prime factor above 5 (the same rule as foley's whole-signal transform);
+     half-cosine ERB filter bank + low-pass + high-pass on its bins;
   5. envelope = |scipy.signal.hilbert(subband)| on [0, N');
   6. envelope ** compression;
   7. scipy.signal.resample_poly to env_rate, keep T = round(N'·env_rate/rate) steps
@@ -37,6 +39,18 @@ def erb(f):
 
 def erb_inv(e):
     return 24.7 * 9.265 * np.expm1(np.asarray(e, dtype=np.float64) / 9.265)
+
+
+def whole_fft_len(n):
+    m = -(-n // 16)
+    while True:
+        r = m
+        for p in (2, 3, 5):
+            while r % p == 0:
+                r //= p
+        if r == 1:
+            return 16 * m
+        m += 1
 
 
 def filter_bank(n_fft, rate, bands, low, high):
@@ -73,7 +87,7 @@ def cochleagram(x, in_rate, rate=20000, bands=40, low=20.0, high=10000.0, compre
         raise SystemExit("audio shorter than one envelope step")
     x = x[:n]
     T = int(math.floor(n * env_rate / rate + 0.5))
-    n_fft = scipy.fft.next_fast_len(n + 2 * rate, real=True)
+    n_fft = whole_fft_len(n + 2 * rate)
     X = np.fft.rfft(x, n_fft)
     H = filter_bank(n_fft, rate, bands, low, high)
     g = math.gcd(rate, env_rate)

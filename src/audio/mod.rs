@@ -2,6 +2,7 @@
 //! media file's audio track ([`read_audio`]) and band-limited resampling ([`resample`]).
 mod decode;
 pub(crate) mod resample;
+pub(crate) mod simd;
 mod wav;
 
 pub use decode::read_audio;

@@ -87,7 +87,8 @@ pub struct Resampler {
     up: usize,
     down: usize,
     half_len: usize,
-    /// `phases[p][i] = h[p + i·up]`: taps applied to `x[m_max − i]`.
+    /// `phases[p]` holds `h[p + i·up]` in reverse order, so that the taps applied to
+    /// `x[m_max − len + 1 ..= m_max]` are contiguous (a plain dot product).
     phases: Vec<Vec<f32>>,
 }
 
@@ -97,7 +98,11 @@ impl Resampler {
         assert!(from > 0 && to > 0, "sample rates must be positive");
         let f = PolyFilter::new(from as u64, to as u64);
         let phases = (0..f.up)
-            .map(|p| f.h.iter().skip(p).step_by(f.up).map(|&v| v as f32).collect())
+            .map(|p| {
+                let mut t: Vec<f32> = f.h.iter().skip(p).step_by(f.up).map(|&v| v as f32).collect();
+                t.reverse();
+                t
+            })
             .collect();
         Resampler { from, to, up: f.up, down: f.down, half_len: f.half_len, phases }
     }
@@ -133,16 +138,15 @@ impl Resampler {
         for (i, o) in out.iter_mut().enumerate() {
             let q = ((start + i) * self.down + self.half_len) as i64;
             let m_max = q / self.up as i64;
-            let p = (q % self.up as i64) as usize;
-            let taps = &self.phases[p];
-            // taps[k] multiplies x[m_max − k]; keep 0 ≤ m_max − k < n_in.
-            let k_lo = (m_max - (n_in - 1)).max(0) as usize;
-            let k_hi = ((m_max + 1).max(0) as usize).min(taps.len());
-            let mut acc = 0.0f32;
-            for k in k_lo..k_hi {
-                acc += taps[k] * x[(m_max - k as i64) as usize];
-            }
-            *o = acc;
+            let taps = &self.phases[(q % self.up as i64) as usize];
+            // taps[j] multiplies x[m_max − len + 1 + j]; keep the part inside the input.
+            let first = m_max - taps.len() as i64 + 1;
+            let (lo, hi) = (first.max(0), (m_max + 1).min(n_in));
+            *o = if hi > lo {
+                super::simd::dot(&taps[(lo - first) as usize..(hi - first) as usize], &x[lo as usize..hi as usize])
+            } else {
+                0.0
+            };
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `foley dataset synth` and `foley dataset check`.
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
-use foley::dataset::{self, synth::SynthConfig};
+use foley::dataset;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -14,7 +14,7 @@ pub struct DatasetArgs {
 enum DatasetCommand {
     /// Write a synthetic Greatest-Hits-style dataset: per video `<id>_denoised.mp4` (H.264,
     /// 30 fps), `<id>_denoised.wav`, `<id>_times.txt`, plus train.txt / val.txt / test.txt.
-    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 4 --seed 7 --size 160x120 --val-share 0")]
+    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 4 --seed 8 --size 160x120 --val-share 0")]
     Synth(SynthArgs),
     /// Validate a Greatest-Hits-layout folder: counts per split, material, action, and every
     /// problem with file and line. Exit status 1 if any error is found.
@@ -71,13 +71,13 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 pub fn run(args: DatasetArgs, quiet: bool) -> Result<()> {
     match args.command {
         DatasetCommand::Synth(a) => synth(a, quiet),
-        DatasetCommand::Check(a) => check(a),
+        DatasetCommand::Check(a) => check(a, quiet),
     }
 }
 
 #[cfg(feature = "video")]
 fn synth(a: SynthArgs, quiet: bool) -> Result<()> {
-    use foley::dataset::synth::{write_dataset, WriteOptions};
+    use foley::dataset::synth::{write_dataset, SynthConfig, WriteOptions};
     use foley::video::encode::EncodeOptions;
     let cfg = SynthConfig { seconds: a.seconds, width: a.size.0, height: a.size.1, sample_rate: a.rate, ..SynthConfig::default() };
     let opts = WriteOptions {
@@ -87,9 +87,9 @@ fn synth(a: SynthArgs, quiet: bool) -> Result<()> {
         test_share: a.test_share,
         encode: EncodeOptions { crf: a.crf, ..EncodeOptions::default() },
     };
-    let bar = super::progress_bar(a.videos as u64, quiet, "synth videos");
+    let bar = super::progress_bar((a.videos * cfg.frames()) as u64, quiet, "synth frames");
     let start = std::time::Instant::now();
-    let summary = write_dataset(&a.out, &cfg, &opts, &|| bar.inc(1))?;
+    let summary = write_dataset(&a.out, &cfg, &opts, &|n| bar.inc(n))?;
     bar.finish_and_clear();
     if !quiet {
         let secs = start.elapsed().as_secs_f64();
@@ -107,8 +107,13 @@ fn synth(_a: SynthArgs, _quiet: bool) -> Result<()> {
     bail!("foley was built without the `video` feature (FFmpeg), so it cannot write mp4 files; rebuild with default features")
 }
 
-fn check(a: CheckArgs) -> Result<()> {
-    let report = dataset::check(&a.dir)?;
+fn check(a: CheckArgs, quiet: bool) -> Result<()> {
+    let bar = super::progress_bar(0, quiet, "checking clips");
+    let report = dataset::check_progress(&a.dir, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report).context("serialising the report")?);
     } else {

@@ -1,7 +1,12 @@
 //! CLI glue for the subcommands whose argument handling is more than a few lines.
+pub mod bank;
 pub mod dataset;
+#[cfg(feature = "video")]
+pub mod eval;
 pub mod features;
 pub mod invert;
+#[cfg(feature = "video")]
+pub mod predict;
 pub mod train;
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -18,3 +23,8 @@ pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
     bar.set_message(what.to_string());
     bar
 }
+
+#[cfg(feature = "video")]
+pub mod export;
+#[cfg(feature = "video")]
+pub mod inspect;

@@ -2,7 +2,6 @@
 //! its file and line, plus counts per split, material, action and reaction.
 use super::labels::{parse_times, Action, LineError};
 use super::layout::{audio_path, read_split_file, times_path, video_path, Split};
-use crate::error::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -134,21 +133,17 @@ fn wav_duration(path: &Path) -> std::result::Result<f64, String> {
     Ok(r.duration() as f64 / spec.sample_rate as f64)
 }
 
-/// Duration of a video container (from its header; no decoding).
+/// Duration of the video stream (from the container; packets counted if it does not say).
 #[cfg(feature = "video")]
 fn video_duration(path: &Path) -> std::result::Result<Option<f64>, String> {
-    let _ = ffmpeg_next::init();
-    let ctx = ffmpeg_next::format::input(&path).map_err(|e| format!("cannot open as a video ({e})"))?;
-    let video = ctx.streams().best(ffmpeg_next::media::Type::Video).ok_or("no video stream")?;
-    let d = ctx.duration();
-    if d > 0 {
-        return Ok(Some(d as f64 / f64::from(ffmpeg_next::ffi::AV_TIME_BASE)));
+    match crate::video::probe(path) {
+        Ok(info) if info.duration > 0.0 => Ok(Some(info.duration)),
+        Ok(_) => Err("the video reports no duration".into()),
+        Err(e) => Err(match e {
+            crate::Error::BadInput { msg, .. } => msg,
+            other => other.to_string(),
+        }),
     }
-    let (d, tb) = (video.duration(), video.time_base());
-    if d > 0 && tb.denominator() != 0 {
-        return Ok(Some(d as f64 * f64::from(tb.numerator()) / f64::from(tb.denominator())));
-    }
-    Err("container reports no duration".into())
 }
 
 /// Without FFmpeg the video's duration is not checked (the audio's still is).
@@ -157,16 +152,27 @@ fn video_duration(_path: &Path) -> std::result::Result<Option<f64>, String> {
     Ok(None)
 }
 
-/// Validate the dataset folder `dir`. Only an unreadable `dir` itself is an `Err`; everything
-/// else is a [`Problem`] in the report.
-pub fn check(dir: &Path) -> Result<Report> {
+/// Validate the dataset folder `dir`: every problem, including an unreadable `dir`, is a
+/// [`Problem`] in the report.
+pub fn check(dir: &Path) -> Report {
+    check_progress(dir, &|_, _| {})
+}
+
+/// [`check`] calling `progress(done, total)` after each listed clip.
+pub fn check_progress(dir: &Path, progress: &dyn Fn(usize, usize)) -> Report {
     let mut rep = Report { root: dir.to_path_buf(), ..Default::default() };
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut on_disk: BTreeSet<String> = BTreeSet::new();
-    for e in entries {
-        let e = e.map_err(|e| Error::io(dir, e))?;
-        if let Some(id) = classify(&e.file_name().to_string_lossy()) {
-            on_disk.insert(id.to_string());
+    match std::fs::read_dir(dir) {
+        Ok(entries) => {
+            for e in entries.flatten() {
+                if let Some(id) = classify(&e.file_name().to_string_lossy()) {
+                    on_disk.insert(id.to_string());
+                }
+            }
+        }
+        Err(e) => {
+            rep.problem(Severity::Error, ProblemKind::Io, dir, None, format!("cannot read the dataset folder ({e})"));
+            return rep;
         }
     }
 
@@ -204,11 +210,12 @@ pub fn check(dir: &Path) -> Result<Report> {
         rep.problem(Severity::Warning, ProblemKind::Unlisted, &times_path(dir, id), None, msg);
     }
 
-    for id in &order {
+    for (k, id) in order.iter().enumerate() {
         let (split, list, line) = listed[id].clone();
         check_clip(&mut rep, dir, id, split, &list, line);
+        progress(k + 1, order.len());
     }
-    Ok(rep)
+    rep
 }
 
 fn check_clip(rep: &mut Report, dir: &Path, id: &str, split: Split, list: &Path, list_line: usize) {
@@ -233,7 +240,9 @@ fn check_clip(rep: &mut Report, dir: &Path, id: &str, split: Split, list: &Path,
     if audio.is_file() {
         match wav_duration(&audio) {
             Ok(d) => {
-                rep.splits.get_mut(split.as_str()).map(|c| c.seconds += d);
+                if let Some(c) = rep.splits.get_mut(split.as_str()) {
+                    c.seconds += d;
+                }
                 limits.push((d, &audio));
             }
             Err(m) => rep.problem(Severity::Error, ProblemKind::UnreadableMedia, &audio, None, m),

@@ -6,6 +6,6 @@ pub mod labels;
 pub mod layout;
 pub mod synth;
 
-pub use check::{check, Problem, ProblemKind, Report, Severity};
+pub use check::{check, check_progress, Problem, ProblemKind, Report, Severity};
 pub use labels::{Action, ActionKind, Material, Reaction};
 pub use layout::{Clip, Dataset, Split};

@@ -61,14 +61,7 @@ impl Mp4Writer {
         if opts.crf > 51 {
             return Err(Error::Param(format!("crf {}: must be in 0..=51", opts.crf)));
         }
-        ffmpeg_next::init().map_err(|e| ff(path, "cannot initialise FFmpeg", e))?;
-        // x264 prints its settings and statistics at info level; keep stderr for our output.
-        {
-            use ffmpeg_next::util::log::{get_level, set_level, Level};
-            if matches!(get_level(), Ok(Level::Info | Level::Verbose | Level::Debug | Level::Trace)) {
-                set_level(Level::Warning);
-            }
-        }
+        super::init();
         let tmp = temp_path(path).with_extension("mp4");
         let result = Self::open(path, &tmp, w, h, fps, opts);
         if result.is_err() {

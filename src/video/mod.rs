@@ -15,13 +15,13 @@ pub mod encode;
 mod frames;
 mod mux;
 mod probe;
-//mod sheet;
+mod sheet;
 mod spacetime;
 
 pub use frames::{open_frames, Fit, Frame, FrameSource, SampleConfig};
 pub use mux::{mux_audio, mux_audio_with, AudioCodec, MuxOptions};
 pub use probe::{probe, AudioTrack, VideoInfo};
-//pub use sheet::{contact_sheet, SheetConfig};
+pub use sheet::{contact_sheet, SheetConfig};
 pub use spacetime::{frames_to_tensor, gray, spacetime, spacetime_tensor};
 
 /// Model sampling rate of the paper: 30 video frames per second.

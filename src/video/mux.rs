@@ -212,7 +212,7 @@ fn write_muxed(input: &Path, wave: &Waveform, tmp: &Path, out: &Path, span: (f64
         (enc, index)
     };
     let (enc, a_stream) = a_index;
-    let mut samples = if wave.rate == rate { wave.samples.clone() } else { resample(&wave.samples, wave.rate, rate, out)? };
+    let mut samples = if wave.rate == rate { wave.samples.clone() } else { crate::audio::resample(wave, rate).samples };
     // Align durations: exactly the video's span, padded with silence or cut.
     let (start, end) = span;
     samples.resize(((end - start) * rate as f64).round() as usize, 0.0);
@@ -278,51 +278,4 @@ fn copy_video_stream(
         }
     }
     Ok(ist.time_base())
-}
-
-/// Resample mono float audio with libswresample (its default polyphase filter).
-fn resample(samples: &[f32], from: u32, to: u32, out: &Path) -> Result<Vec<f32>> {
-    use ff::ffi::*;
-    let fail = || Error::bad(out, format!("cannot resample the audio from {from} to {to} Hz"));
-    let mut result = vec![0f32; (samples.len() as u64 * to as u64 / from as u64) as usize + 256];
-    // SAFETY: the context is freed on every path; pointers and counts describe live buffers.
-    unsafe {
-        let mono = AV_CH_LAYOUT_MONO as i64;
-        let mut swr = swr_alloc_set_opts(
-            std::ptr::null_mut(),
-            mono,
-            AVSampleFormat::AV_SAMPLE_FMT_FLT,
-            to as i32,
-            mono,
-            AVSampleFormat::AV_SAMPLE_FMT_FLT,
-            from as i32,
-            0,
-            std::ptr::null_mut(),
-        );
-        if swr.is_null() || swr_init(swr) < 0 {
-            swr_free(&mut swr);
-            return Err(fail());
-        }
-        let mut done = 0usize;
-        let mut input = samples.as_ptr() as *const u8;
-        let mut count = samples.len() as i32;
-        loop {
-            let mut dst = result.as_mut_ptr().add(done) as *mut u8;
-            let n = swr_convert(swr, &mut dst, (result.len() - done) as i32, &mut input, count);
-            if n < 0 {
-                swr_free(&mut swr);
-                return Err(fail());
-            }
-            done += n as usize;
-            if count == 0 && n == 0 || done >= result.len() {
-                break;
-            }
-            // Then flush what the filter holds.
-            input = std::ptr::null();
-            count = 0;
-        }
-        swr_free(&mut swr);
-        result.truncate(done);
-    }
-    Ok(result)
 }

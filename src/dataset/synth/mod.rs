@@ -183,7 +183,9 @@ impl Scene {
                 Action { time: c.time(), material: Some(m), action: Some(c.kind()), reaction: Some(reaction(m, &mut rng)) }
             })
             .collect();
-        let canvas = Canvas::render(&layout, &photo, cw, ch);
+        // Frames narrower than 320 px are anti-aliased (up to 4×4 samples per pixel).
+        let ss = (320usize.div_ceil(cfg.width as usize)).clamp(1, 4);
+        let canvas = Canvas::render(&layout, &photo, cw, ch, ss);
         Scene { cfg: cfg.clone(), seed, margin, layout, canvas, stick, photo, motion, shake, voices, actions, rng }
     }
 

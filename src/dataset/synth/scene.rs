@@ -337,13 +337,26 @@ impl Photo {
 }
 
 impl Canvas {
-    pub fn render(layout: &Layout, photo: &Photo, w: usize, h: usize) -> Canvas {
+    /// Render the lit surface, averaging `ss`×`ss` samples per pixel (anti-aliasing: small
+    /// frames then look like downscaled large ones instead of point-sampled textures).
+    pub fn render(layout: &Layout, photo: &Photo, w: usize, h: usize, ss: usize) -> Canvas {
         let mut data = vec![0.0f32; w * h * 3];
         let (hw, hh) = (w as f32 / 2.0, h as f32 / 2.0);
+        let ss = ss.max(1);
+        let inv = 1.0 / (ss * ss) as f32;
         for y in 0..h {
             for x in 0..w {
+                let mut c = [0.0f32; 3];
+                for sy in 0..ss {
+                    for sx in 0..ss {
+                        let (px, py) = (x as f32 + (sx as f32 + 0.5) / ss as f32, y as f32 + (sy as f32 + 0.5) / ss as f32);
+                        let v = layout.looks[layout.region(px, py)].shade(px, py);
+                        for (ck, vk) in c.iter_mut().zip(v) {
+                            *ck += vk * inv;
+                        }
+                    }
+                }
                 let (fx, fy) = (x as f32 + 0.5, y as f32 + 0.5);
-                let c = layout.looks[layout.region(fx, fy)].shade(fx, fy);
                 let (nx, ny) = ((fx - hw) / hw, (fy - hh) / hh);
                 let light = photo.gain * (1.0 + photo.grad.0 * nx + photo.grad.1 * ny) * (1.0 - photo.vignette * 0.5 * (nx * nx + ny * ny));
                 let i = (y * w + x) * 3;
@@ -404,7 +417,7 @@ impl StickLook {
         StickLook {
             color: hsv(rng.random_range(0.07..0.11), rng.random_range(0.3..0.5), rng.random_range(0.8..0.95)),
             tip_color: hsv(rng.random_range(0.05..0.09), rng.random_range(0.5..0.7), rng.random_range(0.6..0.75)),
-            radius: rng.random_range(3.5..5.0) * px,
+            radius: rng.random_range(4.5..6.0) * px,
             anchor: (w * rng.random_range(-0.2..1.2), h * rng.random_range(-0.6..-0.25), h * rng.random_range(0.9..1.4)),
             light: (rng.random_range(-0.5..0.5), rng.random_range(0.45..0.9)),
             shadow: rng.random_range(0.35..0.6),

@@ -40,7 +40,7 @@ pub struct WriteSummary {
 }
 
 /// Write one video's three files.
-fn write_one(dir: &Path, id: &str, seed: u64, cfg: &SynthConfig, enc: &EncodeOptions) -> Result<usize> {
+fn write_one(dir: &Path, id: &str, seed: u64, cfg: &SynthConfig, enc: &EncodeOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<usize> {
     let scene = Scene::plan(seed, cfg);
     let (w, h) = (cfg.width, cfg.height);
     let mut mp4 = Mp4Writer::create_with(&video_path(dir, id), w, h, cfg.fps, enc)?;
@@ -49,6 +49,7 @@ fn write_one(dir: &Path, id: &str, seed: u64, cfg: &SynthConfig, enc: &EncodeOpt
     for i in 0..cfg.frames() {
         scene.frame(i, &mut buf, &mut rgb);
         mp4.write_frame(&rgb)?;
+        progress(1);
     }
     mp4.finish()?;
     write_wav(&audio_path(dir, id), &scene.audio(), SampleFormat::Int16)?;
@@ -58,8 +59,8 @@ fn write_one(dir: &Path, id: &str, seed: u64, cfg: &SynthConfig, enc: &EncodeOpt
 }
 
 /// Generate `opts.videos` videos into `dir` (created if needed), in parallel, then the split
-/// lists. `progress` is called once per finished video.
-pub fn write_dataset(dir: &Path, cfg: &SynthConfig, opts: &WriteOptions, progress: &(dyn Fn() + Sync)) -> Result<WriteSummary> {
+/// lists. `progress(n)` reports `n` more frames written (`videos × cfg.frames()` in all).
+pub fn write_dataset(dir: &Path, cfg: &SynthConfig, opts: &WriteOptions, progress: &(dyn Fn(u64) + Sync)) -> Result<WriteSummary> {
     cfg.validate()?;
     if opts.videos == 0 {
         return Err(Error::Param("--videos must be at least 1".into()));
@@ -76,11 +77,7 @@ pub fn write_dataset(dir: &Path, cfg: &SynthConfig, opts: &WriteOptions, progres
     let ids: Vec<String> = (0..opts.videos).map(synthetic_id).collect();
     let counts = (0..opts.videos)
         .into_par_iter()
-        .map(|i| {
-            let n = write_one(dir, &ids[i], video_seed(opts.seed, i as u64), cfg, &opts.encode);
-            progress();
-            n
-        })
+        .map(|i| write_one(dir, &ids[i], video_seed(opts.seed, i as u64), cfg, &opts.encode, progress))
         .collect::<Result<Vec<usize>>>()?;
     let splits = assign_splits(opts.videos, opts.seed, opts.val_share, opts.test_share);
     let mut n = [0usize; 3];

@@ -1,0 +1,161 @@
+//! `foley predict VIDEO -o OUT`: the user's main job (SPEC §1).
+use anyhow::{bail, Result};
+use clap::Args;
+use foley::audio::SampleFormat;
+use foley::predict::{self, DeviceChoice, Pipeline, SynthMode, SynthOptions};
+use foley::synth::{HitParams, Retrieval};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub const EXAMPLES: &str = "Examples:\n  foley predict datasets/sample/clip_denoised.mp4 -o hits.wav\n  \
+    foley predict clip.mp4 -o clip_with_sound.mp4 --plot clip.png --features clip.npy\n  \
+    foley predict clip.mov -o out.wav --synth parametric --seed 7 --model runs/r1/model";
+
+#[derive(Args)]
+pub struct PredictArgs {
+    /// Input video (any format FFmpeg reads; the picture only is used).
+    video: PathBuf,
+    /// Output: `.wav`, or `.mp4`/`.mov`/`.mkv` for a copy of the video with the predicted
+    /// sound as its audio track (video stream copied, not re-encoded; AAC in .mp4).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Model directory (model.safetensors, config.json, bank.safetensors). Default: the
+    /// bundled models/default.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// How the predicted cochleagram becomes sound.
+    #[arg(long, value_enum, default_value_t = SynthMode::Example)]
+    synth: SynthMode,
+    /// Example synthesis: which bank entry each hit gets (random = the evaluation baseline).
+    #[arg(long, value_enum, default_value_t = Retrieval::Nearest)]
+    retrieval: Retrieval,
+    /// Also write the predicted cochleagram as .npy ([T, 42] float32 at 90 Hz).
+    #[arg(long, value_name = "F.npy")]
+    features: Option<PathBuf>,
+    /// Also draw the predicted cochleagram (time × band) with the detected hits as a PNG.
+    #[arg(long, value_name = "F.png")]
+    plot: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    device: DeviceChoice,
+    /// Seed of random choices (parametric noise, random retrieval): same seed, same output.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Example synthesis: leave the non-hit background silent instead of filling it by
+    /// parametric synthesis.
+    #[arg(long)]
+    no_background: bool,
+    /// Output sample rate (Hz).
+    #[arg(long, default_value_t = 48_000)]
+    rate: u32,
+    /// Parametric synthesis iterations.
+    #[arg(long, default_value_t = 10)]
+    iters: usize,
+    /// Hit detection: smallest onset strength (mean rise of the compressed envelopes per step).
+    #[arg(long, default_value_t = HitParams::default().threshold)]
+    threshold: f32,
+    /// Hit detection: hits closer than this (seconds) keep only the strongest.
+    #[arg(long, default_value_t = HitParams::default().min_spacing)]
+    min_spacing: f64,
+    /// WAV sample format.
+    #[arg(long, value_enum, default_value_t = SampleFormat::Int16)]
+    format: SampleFormat,
+    /// Print a JSON summary (hits with time, material, loudness; timings) on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(PartialEq)]
+enum OutKind {
+    Wav,
+    Video,
+}
+
+fn out_kind(path: &Path) -> Result<OutKind> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("wav") => Ok(OutKind::Wav),
+        Some("mp4" | "mov" | "mkv") => Ok(OutKind::Video),
+        _ => bail!("{}: output must end in .wav, .mp4, .mov or .mkv", path.display()),
+    }
+}
+
+pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
+    let t0 = Instant::now();
+    let kind = out_kind(&a.output)?;
+    if !(8_000..=384_000).contains(&a.rate) {
+        bail!("--rate {}: the output sample rate must be 8000..384000 Hz", a.rate);
+    }
+    if a.iters == 0 || !(a.threshold >= 0.0) || !(a.min_spacing >= 0.0) {
+        bail!("--iters must be at least 1, --threshold and --min-spacing at least 0");
+    }
+    for extra in [&a.features, &a.plot].into_iter().flatten() {
+        if extra == &a.output {
+            bail!("{}: given both as output and as --features/--plot", extra.display());
+        }
+    }
+    if a.output.canonicalize().ok().is_some_and(|o| a.video.canonicalize().ok() == Some(o)) {
+        bail!("{}: output would overwrite the input video", a.output.display());
+    }
+    if !a.video.is_file() {
+        bail!("{}: no such video file", a.video.display());
+    }
+    // Fail on an unreadable video before the (slower) model load.
+    foley::video::probe(&a.video)?;
+    let dir = match &a.model {
+        Some(d) => d.clone(),
+        None => predict::default_model_dir()?,
+    };
+    let pipeline = Pipeline::load(&dir, a.device.device()?)?;
+    let opts = SynthOptions {
+        mode: a.synth,
+        retrieval: a.retrieval,
+        hits: HitParams { threshold: a.threshold, min_spacing: a.min_spacing, ..Default::default() },
+        rate: a.rate,
+        iters: a.iters,
+        background: !a.no_background,
+        seed: a.seed,
+    };
+    if a.synth == SynthMode::Example {
+        pipeline.bank()?;
+    }
+    let pb = super::progress_bar(0, quiet, "frames");
+    let coch = pipeline.cochleagram(&a.video, &|done, total| {
+        pb.set_length(total);
+        pb.set_position(done);
+    })?;
+    pb.finish_and_clear();
+    let t_model = t0.elapsed().as_secs_f64();
+    let (mut synthesis, hits, placed) = pipeline.synthesis(&coch, &opts)?;
+    if let Some(f) = &a.features {
+        coch.write_npy(f)?;
+    }
+    if let Some(f) = &a.plot {
+        foley::synth::plot::write_png(&coch, &hits, f)?;
+    }
+    match kind {
+        OutKind::Wav => predict::write_wav_stream(&a.output, synthesis.as_mut(), a.format)?,
+        OutKind::Video => {
+            let wave = synthesis.render_all()?;
+            foley::video::mux_audio(&a.video, &wave, &a.output)?;
+        }
+    }
+    let total = t0.elapsed().as_secs_f64();
+    if a.json {
+        let summary = serde_json::json!({
+            "video": a.video, "output": a.output, "model": dir, "synth": a.synth,
+            "duration": coch.duration(), "steps": coch.frames(), "rate": synthesis.rate(),
+            "seconds": {"model": t_model, "total": total},
+            "hits": if placed.is_empty() { serde_json::to_value(&hits)? } else { serde_json::to_value(&placed)? },
+        });
+        println!("{summary}");
+    } else if !quiet {
+        eprintln!(
+            "wrote {} ({:.2} s of audio, {} hits, {:.1} s)",
+            a.output.display(),
+            coch.duration(),
+            hits.len(),
+            total
+        );
+    }
+    Ok(())
+}

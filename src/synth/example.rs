@@ -1,0 +1,223 @@
+//! Example-based synthesis: for each detected hit, retrieve a bank entry, place its recorded
+//! sound so its onset lands on the hit, scale it to the predicted loudness, overlap-add.
+//!
+//! Two stages so that any length of video renders in bounded memory: [`plan`] (hits and
+//! choices: a few numbers per hit) and [`Renderer`] (fills any sample range on demand).
+use super::bank::Bank;
+use super::hits::{detect_hits, Hit, HitParams};
+use super::window_loudness;
+use crate::error::{Error, Result};
+use crate::{Cochleagram, Waveform};
+use rand::{Rng, SeedableRng};
+
+/// How an entry is chosen for a hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+pub enum Retrieval {
+    /// The entry whose loudness-normalised window is nearest to the predicted one.
+    #[default]
+    Nearest,
+    /// A uniformly random entry (the evaluation baseline "random example retrieval").
+    Random,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExampleParams {
+    pub retrieval: Retrieval,
+    pub hits: HitParams,
+    /// Largest gain applied to an entry (keeps a quiet entry from being blown up into noise).
+    pub max_gain: f32,
+    /// Seed for random retrieval.
+    pub seed: u64,
+}
+
+impl Default for ExampleParams {
+    fn default() -> Self {
+        ExampleParams { retrieval: Retrieval::Nearest, hits: HitParams::default(), max_gain: 8.0, seed: 0 }
+    }
+}
+
+/// What was placed for one hit.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PlacedHit {
+    pub hit: Hit,
+    /// Index of the bank entry used, its labels, and the retrieval distance (NaN for random).
+    pub entry: usize,
+    pub material: Option<String>,
+    pub action: Option<String>,
+    pub distance: f32,
+    /// Predicted loudness ([`window_loudness`]) and the gain applied to the entry.
+    pub loudness: f32,
+    pub gain: f32,
+}
+
+/// Detect hits in `coch` and render them from `bank` at the bank's sample rate, lasting
+/// exactly as long as `coch` (rounded to a sample).
+pub fn synthesize(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<(Waveform, Vec<PlacedHit>)> {
+    let placed = plan(coch, bank, p)?;
+    let r = Renderer::new(bank, &placed, coch.duration())?;
+    Ok((r.render_all(), placed))
+}
+
+/// Detect hits in `coch` and choose an entry and a gain for each.
+pub fn plan(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
+    let hits = detect_hits(coch, &p.hits)?;
+    plan_hits(coch, &hits, bank, p)
+}
+
+/// Choose an entry and a gain for each of `hits` (e.g. annotated ones) in `coch`.
+pub fn plan_hits(coch: &Cochleagram, hits: &[Hit], bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
+    let bp = &bank.params;
+    if coch.bands != bank.bands || (coch.rate - bp.env_rate).abs() > 1e-9 {
+        return Err(Error::Param(format!(
+            "cochleagram has {} bands at {} Hz but the sound bank was built from {} bands at {} Hz",
+            coch.bands, coch.rate, bank.bands, bp.env_rate
+        )));
+    }
+    if bank.is_empty() {
+        return Err(Error::Param("the sound bank is empty".into()));
+    }
+    if !(p.max_gain > 0.0) {
+        return Err(Error::Param(format!("max gain must be positive, got {}", p.max_gain)));
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(p.seed);
+    Ok(hits
+        .iter()
+        .map(|hit| {
+            let window = bp.window.extract(coch, hit.step);
+            let loudness = window_loudness(&window, coch.bands, bp.window, bp.compression);
+            let (entry, distance) = match p.retrieval {
+                Retrieval::Nearest => bank.nearest(&window, loudness),
+                Retrieval::Random => (rng.random_range(0..bank.len()), f32::NAN),
+            };
+            let e = &bank.entries[entry];
+            let gain = if e.loudness > 0.0 { (loudness / e.loudness).min(p.max_gain) } else { 0.0 };
+            PlacedHit {
+                hit: hit.clone(),
+                entry,
+                material: e.material.clone(),
+                action: e.action.clone(),
+                distance,
+                loudness,
+                gain,
+            }
+        })
+        .collect())
+}
+
+/// Renders planned hits into any range of output samples (overlap-add of scaled snippets),
+/// so a long output can be written block by block.
+pub struct Renderer {
+    /// (first output sample, gain, index into `snippets`), sorted by start.
+    notes: Vec<(i64, f32, usize)>,
+    snippets: Vec<Vec<f32>>,
+    longest: usize,
+    len: usize,
+    rate: u32,
+    /// 1, or 1/peak when overlapping hits would exceed full scale (whole clip scaled down
+    /// rather than clipped, so relative loudness is kept).
+    norm: f32,
+}
+
+impl Renderer {
+    /// Prepare rendering `placed` (from [`plan`] with `bank`) at the bank's rate for `seconds`.
+    pub fn new(bank: &Bank, placed: &[PlacedHit], seconds: f64) -> Result<Renderer> {
+        Self::new_resampled(bank, placed, bank.params.rate, seconds, &|w, _| w.clone())
+    }
+
+    /// Like [`Renderer::new`] at `rate` Hz: the entries used are converted with `resample`
+    /// (a zero-phase resampler such as `audio::resample`, so an onset at sample o lands at
+    /// o·rate/bank rate).
+    pub fn new_resampled(
+        bank: &Bank,
+        placed: &[PlacedHit],
+        rate: u32,
+        seconds: f64,
+        resample: &dyn Fn(&Waveform, u32) -> Waveform,
+    ) -> Result<Renderer> {
+        if rate == 0 || !(seconds >= 0.0) {
+            return Err(Error::Param(format!("cannot render {seconds} s at {rate} Hz")));
+        }
+        let mut used: Vec<usize> = placed.iter().map(|p| p.entry).collect();
+        used.sort_unstable();
+        used.dedup();
+        let from = bank.params.rate;
+        let snippets: Vec<Vec<f32>> = used
+            .iter()
+            .map(|&i| {
+                let s = &bank.entries[i].snippet;
+                if rate == from {
+                    s.clone()
+                } else {
+                    resample(&Waveform::new(s.clone(), from), rate).samples
+                }
+            })
+            .collect();
+        let mut notes: Vec<(i64, f32, usize)> = placed
+            .iter()
+            .map(|p| {
+                let k = used.binary_search(&p.entry).unwrap_or(0);
+                let onset = (bank.entries[p.entry].onset as f64 * rate as f64 / from as f64).round() as i64;
+                ((p.hit.time * rate as f64).round() as i64 - onset, p.gain, k)
+            })
+            .collect();
+        notes.sort_by_key(|n| n.0);
+        let longest = snippets.iter().map(Vec::len).max().unwrap_or(0);
+        let mut r = Renderer { notes, snippets, longest, len: (seconds * rate as f64).round() as usize, rate, norm: 1.0 };
+        r.norm = 1.0 / r.raw_peak().max(1.0);
+        Ok(r)
+    }
+
+    /// Output length in samples.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    pub fn rate(&self) -> u32 {
+        self.rate
+    }
+
+    /// Fill `out` with samples `start .. start + out.len()` (clamped to the output length).
+    pub fn render(&self, start: usize, out: &mut [f32]) {
+        out.iter_mut().for_each(|x| *x = 0.0);
+        self.add_raw(start, out);
+        out.iter_mut().for_each(|x| *x *= self.norm);
+    }
+
+    /// The whole output as one waveform.
+    pub fn render_all(&self) -> Waveform {
+        let mut out = vec![0.0; self.len];
+        self.render(0, &mut out);
+        Waveform::new(out, self.rate)
+    }
+
+    fn add_raw(&self, start: usize, out: &mut [f32]) {
+        let (a, b) = (start as i64, (start + out.len()).min(self.len) as i64);
+        // Notes that can overlap [a, b): start in (a − longest, b).
+        let first = self.notes.partition_point(|n| n.0 <= a - self.longest as i64);
+        for &(s, gain, k) in self.notes[first..].iter().take_while(|n| n.0 < b) {
+            let snip = &self.snippets[k];
+            let lo = a.max(s);
+            let hi = b.min(s + snip.len() as i64);
+            for t in lo..hi {
+                out[(t - a) as usize] += gain * snip[(t - s) as usize];
+            }
+        }
+    }
+
+    /// Largest |sample| before normalisation, computed block by block.
+    fn raw_peak(&self) -> f32 {
+        let mut buf = vec![0.0f32; 1 << 16];
+        let mut peak = 0.0f32;
+        let mut start = 0;
+        while start < self.len {
+            let n = buf.len().min(self.len - start);
+            buf[..n].iter_mut().for_each(|x| *x = 0.0);
+            self.add_raw(start, &mut buf[..n]);
+            peak = buf[..n].iter().fold(peak, |m, x| m.max(x.abs()));
+            start += n;
+        }
+        peak
+    }
+}
