@@ -48,6 +48,8 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    // Before any torch call: on a GPU machine, make the CUDA backend available.
+    foley::model::cuda::load_backend();
     if let Err(e) = run(cli) {
         // One line: the cause chain joined, file first (library errors name the file).
         eprintln!("error: {}", format!("{e:#}").replace('\n', " "));

@@ -88,6 +88,38 @@ fn streaming_with_held_rgb_matches_one_pass() {
     }
 }
 
+/// The evaluation's baseline variants (no LSTM, one stream; SPEC §7) train, save, reload and
+/// stream like the default; the no-LSTM model has no memory (its 3 steps per frame are equal).
+#[test]
+fn baseline_variants_train_reload_and_stream() {
+    use foley::model::{Fusion, Streams, Temporal};
+    let dir = tempfile::tempdir().unwrap();
+    let data = toy_data();
+    let variants = [
+        ("nolstm", ModelConfig { temporal: Temporal::None, ..tiny_train_config().model }),
+        ("rgb", ModelConfig { streams: Streams::Rgb, rgb_every: 3, ..tiny_train_config().model }),
+        ("st-pool", ModelConfig { streams: Streams::Spacetime, fusion: Fusion::Pool, ..tiny_train_config().model }),
+    ];
+    for (name, model) in variants {
+        let run = dir.path().join(name);
+        let cfg = TrainConfig { model: model.clone(), epochs: 2, steps_per_epoch: Some(2), ..tiny_train_config() };
+        train::train(&data, &cfg, &opts(&run)).unwrap();
+        let m = Model::load(&run, Device::Cpu).unwrap();
+        assert_eq!(m.config(), &model, "{name}: config not kept");
+        let clip = &data.val[0];
+        let one = predict(&m, clip, 1000);
+        assert_eq!(one.len(), clip.n_frames() * 3 * 42, "{name}");
+        let chunked = predict(&m, clip, 5);
+        let err = one.iter().zip(&chunked).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        assert!(err < 1e-5, "{name}: chunked prediction differs by {err}");
+        if model.temporal == Temporal::None {
+            for f in one.chunks(3 * 42) {
+                assert_eq!(f[..42], f[42..84], "{name}: steps of a frame differ without an LSTM");
+            }
+        }
+    }
+}
+
 #[test]
 fn resume_equals_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -40,6 +40,41 @@ pub enum Spacetime {
     Diff,
 }
 
+/// How the per-frame features become a sequence of cochleagram steps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Temporal {
+    /// An LSTM at the step rate, its state carried across the whole clip (SPEC §4). Default.
+    Lstm,
+    /// No recurrence: each frame's features go through one fully connected layer on their own
+    /// (the "no LSTM" baseline of the evaluation; the 3 steps of a frame are equal).
+    None,
+}
+
+/// Which CNN streams the model has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Streams {
+    /// RGB and spacetime (SPEC §4). Default.
+    Both,
+    /// The RGB stream only (the "RGB-only" baseline of the evaluation: no motion input).
+    Rgb,
+    /// The spacetime stream only.
+    Spacetime,
+}
+
+impl Streams {
+    pub fn rgb(self) -> bool {
+        self != Streams::Spacetime
+    }
+    pub fn spacetime(self) -> bool {
+        self != Streams::Rgb
+    }
+    pub fn count(self) -> i64 {
+        self.rgb() as i64 + self.spacetime() as i64
+    }
+}
+
 /// Which CNN each stream uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -87,6 +122,10 @@ pub struct ModelConfig {
     /// The RGB stream sees one colour frame every `rgb_every` frames and its features are held
     /// in between (1 = every frame; the paper used the clip's first frame). Default 1.
     pub rgb_every: usize,
+    /// Which CNN streams exist. Default `both`.
+    pub streams: Streams,
+    /// LSTM or per-frame read-out. Default `lstm`.
+    pub temporal: Temporal,
     /// CNN used by both streams. Default `small`.
     pub backbone: Backbone,
     /// Output channels of the convolutions of each `small` stream: the first is the stem
@@ -136,6 +175,8 @@ impl Default for ModelConfig {
             bands: crate::cochleagram::BANDS,
             spacetime: Spacetime::Diff,
             rgb_every: 1,
+            streams: Streams::Both,
+            temporal: Temporal::Lstm,
             backbone: Backbone::Small,
             channels: vec![24, 48],
             stem_kernel: 4,

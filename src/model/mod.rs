@@ -5,10 +5,11 @@
 //! summary) and `card.md` (human-readable). [`Model::load`] checks all of it and says what does
 //! not match; [`Model::predictor`] gives a streaming [`Predictor`].
 pub mod config;
+pub mod cuda;
 pub mod net;
 mod predictor;
 
-pub use config::{Backbone, FrameFit, Fusion, Loss, ModelConfig, Normalization, Spacetime};
+pub use config::{Backbone, FrameFit, Fusion, Loss, ModelConfig, Normalization, Spacetime, Streams, Temporal};
 pub use net::Net;
 pub use predictor::Predictor;
 

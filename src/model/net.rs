@@ -3,7 +3,7 @@
 //!
 //! Variable names follow PyTorch conventions (`rgb.convs.0.weight`, `lstm.weight_ih_l0`, ...)
 //! so that `tools/baseline_train.py` builds the same parameters under the same names.
-use super::config::{Backbone, Fusion, Loss, ModelConfig, Normalization, Spacetime};
+use super::config::{Backbone, Fusion, Loss, ModelConfig, Normalization, Spacetime, Temporal};
 use tch::nn::{self, Module, ModuleT, RNN};
 use tch::{Device, Kind, Tensor};
 
@@ -58,12 +58,12 @@ struct SpatialFuse {
 /// The network. Built on a [`nn::Path`]; holds the normalisation statistics as constants.
 pub struct Net {
     cfg: ModelConfig,
-    rgb: Stream,
-    st: Stream,
+    rgb: Option<Stream>,
+    st: Option<Stream>,
     fuse: Option<SpatialFuse>,
     proj: nn::Linear,
     norm: nn::LayerNorm,
-    lstm: nn::LSTM,
+    seq: Sequence,
     head: nn::Linear,
     aux: Option<nn::Linear>,
     pixel_mean: Tensor,
@@ -76,38 +76,50 @@ pub struct Net {
     pca: Option<Tensor>,
 }
 
+/// The temporal part: per-frame features (repeated per step) → per-step hidden vectors.
+enum Sequence {
+    Lstm(nn::LSTM),
+    /// Per-frame fully connected layer (no memory).
+    Frame(nn::Linear),
+}
+
 /// LSTM state carried across chunks when streaming.
 pub type State = nn::LSTMState;
 
 /// What [`Net::forward_frames`] returns besides the prediction, for the next chunk.
 pub struct Carry {
-    pub state: State,
+    /// LSTM state (none without an LSTM).
+    pub state: Option<State>,
     /// RGB-stream output of the last RGB source frame (held while `rgb_every > 1`).
-    pub rgb: Tensor,
+    pub rgb: Option<Tensor>,
 }
 
 impl Net {
     pub fn new(p: &nn::Path, cfg: &ModelConfig, norm: &Normalization) -> Net {
         let dev = p.device();
-        let rgb = Stream::new(&(p / "rgb"), cfg);
-        let st = Stream::new(&(p / "st"), cfg);
-        let c = rgb.out_channels(cfg);
+        let rgb = cfg.streams.rgb().then(|| Stream::new(&(p / "rgb"), cfg));
+        let st = cfg.streams.spacetime().then(|| Stream::new(&(p / "st"), cfg));
+        // Channels of all present streams together.
+        let c = rgb.iter().chain(&st).map(|s| s.out_channels(cfg)).sum::<i64>();
         let (fuse, proj_in) = match cfg.effective_fusion() {
             Fusion::Spatial => {
                 let cc = nn::ConvConfig { stride: 2, padding: 1, ..Default::default() };
-                let mix = nn::conv2d(p / "fuse" / "mix", 2 * c, cfg.fused_channels, 3, cc);
+                let mix = nn::conv2d(p / "fuse" / "mix", c, cfg.fused_channels, 3, cc);
                 let grid = nn::conv2d(p / "fuse" / "grid", cfg.fused_channels, cfg.grid_channels, 1, Default::default());
                 let (gw, gh) = cfg.grid_size();
                 (Some(SpatialFuse { mix, grid }), cfg.grid_channels * gw * gh)
             }
-            Fusion::Pool => (None, 2 * c),
+            Fusion::Pool => (None, c),
         };
         let proj = nn::linear(p / "proj", proj_in, cfg.feature_dim, Default::default());
         // Layer norm on the per-frame features keeps the LSTM's gates out of saturation
         // whatever the scale of the CNN activations (without it the synthetic set's moving
         // stick, ±17 σ in the difference channels, saturated them and nothing was learned).
         let feat_norm = nn::layer_norm(p / "norm", vec![cfg.feature_dim], Default::default());
-        let lstm = nn::lstm(p / "lstm", cfg.feature_dim, cfg.hidden, Default::default());
+        let seq = match cfg.temporal {
+            Temporal::Lstm => Sequence::Lstm(nn::lstm(p / "lstm", cfg.feature_dim, cfg.hidden, Default::default())),
+            Temporal::None => Sequence::Frame(nn::linear(p / "frame", cfg.feature_dim, cfg.hidden, Default::default())),
+        };
         // Small read-out weights: the model starts by predicting the training mean.
         let head_cfg = nn::LinearConfig { ws_init: nn::Init::Uniform { lo: -1e-3, up: 1e-3 }, ..Default::default() };
         let head = nn::linear(p / "head", cfg.hidden, cfg.outputs() as i64, head_cfg);
@@ -129,7 +141,7 @@ impl Net {
             fuse,
             proj,
             norm: feat_norm,
-            lstm,
+            seq,
             head,
             aux,
             pixel_mean: t(&norm.pixel_mean).view([1, 3, 1, 1]),
@@ -170,15 +182,46 @@ impl Net {
     }
 
     fn forward_impl(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Tensor, Carry) {
-        let (b, f, h, w) = match frames.size()[..] {
-            [b, f, h, w, 3] if f >= 3 => (b, f, h, w),
+        let (b, f) = match frames.size()[..] {
+            [b, f, _, _, 3] if f >= 3 => (b, f),
             ref s => panic!("forward_frames wants [B, n+2, H, W, 3] u8 frames, got {s:?}"),
         };
         let n = f - 2;
         let x = frames.to_device(self.device()).to_kind(Kind::Float).permute([0, 1, 4, 2, 3]) * (1.0 / 255.0);
-        // Spacetime images: gray t−1, t, t+1 as channels.
+        let mut maps = Vec::with_capacity(2);
+        let mut last_rgb = None;
+        if let Some(rgb) = &self.rgb {
+            let (maps_rgb, last) = self.rgb_maps(rgb, &x, phase, carry, train);
+            maps.push(maps_rgb);
+            last_rgb = Some(last);
+        }
+        if let Some(st) = &self.st {
+            maps.push(self.spacetime_maps(st, &x, train));
+        }
+        let feats = self.fuse_features(&maps).reshape([b, n, -1]);
+        let k = self.cfg.steps_per_frame as i64;
+        let seq = feats.unsqueeze(2).expand([b, n, k, self.cfg.feature_dim], false).reshape([b, n * k, self.cfg.feature_dim]);
+        let (out, state) = match &self.seq {
+            Sequence::Lstm(lstm) => {
+                let state = match carry.and_then(|c| c.state.as_ref()) {
+                    Some(s) => nn::LSTMState((s.h(), s.c())),
+                    None => lstm.zero_state(b),
+                };
+                let (out, state) = lstm.seq_init(&seq, &state);
+                (out, Some(state))
+            }
+            // tanh: the same range as the LSTM's hidden output.
+            Sequence::Frame(fc) => (fc.forward(&seq).tanh(), None),
+        };
+        let z = self.head.forward(&out);
+        (self.decode(&z), out, Carry { state, rgb: last_rgb })
+    }
+
+    /// Spacetime stream over gray t−1, t, t+1 of every predicted frame of `x` `[B, n+2, 3, H, W]`.
+    fn spacetime_maps(&self, net: &Stream, x: &Tensor, train: bool) -> Tensor {
+        let (b, n, h, w) = (x.size()[0], x.size()[1] - 2, x.size()[3], x.size()[4]);
         let luma = Tensor::from_slice(&LUMA).to_device(self.device()).view([1, 1, 3, 1, 1]);
-        let gray = (&x * luma).sum_dim_intlist([2i64].as_slice(), false, Kind::Float);
+        let gray = (x * luma).sum_dim_intlist([2i64].as_slice(), false, Kind::Float);
         let (g0, g1, g2) = (gray.narrow(1, 0, n), gray.narrow(1, 1, n), gray.narrow(1, 2, n));
         let st = match self.cfg.spacetime {
             Spacetime::Stack => (Tensor::stack(&[g0, g1, g2], 2) - self.gray_mean) / self.gray_std,
@@ -188,87 +231,78 @@ impl Net {
                 Tensor::stack(&[(g1 - self.gray_mean) / self.gray_std, d2, d0], 2)
             }
         };
-        let st = st.reshape([b * n, 3, h, w]);
-        let st = self.st.forward(&st, train);
+        net.forward(&st.reshape([b * n, 3, h, w]), train)
+    }
 
-        // RGB stream on the source frames of this chunk; positions map to (held or local) maps.
+    /// RGB stream on the predicted frames of `x` `[B, n+2, 3, H, W]`: one map per frame (held
+    /// between source frames when `rgb_every > 1`), and the last source frame's map to carry.
+    fn rgb_maps(&self, net: &Stream, x: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Tensor) {
+        let (b, n, h, w) = (x.size()[0], x.size()[1] - 2, x.size()[3], x.size()[4]);
         let every = self.cfg.rgb_every;
         let centre = x.narrow(1, 1, n);
-        let (rgb, last_rgb) = if every == 1 {
-            let r = self.rgb.forward(&((centre.reshape([b * n, 3, h, w]) - &self.pixel_mean) / &self.pixel_std), train);
+        let normalise = |t: Tensor| (t - &self.pixel_mean) / &self.pixel_std;
+        if every == 1 {
+            let r = net.forward(&normalise(centre.reshape([b * n, 3, h, w])), train);
             let last = r.reshape([b, n, -1]).select(1, n - 1).shallow_clone();
-            (r, last)
-        } else {
-            let held = carry.map(|c| c.rgb.shallow_clone());
-            let mut sources: Vec<i64> = (0..n as usize).filter(|i| (phase + i) % every == 0).map(|i| i as i64).collect();
-            if held.is_none() && sources.first() != Some(&0) {
-                // A window that starts between source frames: its first frame stands in.
-                sources.insert(0, 0);
+            return (r, last);
+        }
+        let held = carry.and_then(|c| c.rgb.as_ref()).map(|t| t.shallow_clone());
+        let mut sources: Vec<i64> = (0..n as usize).filter(|i| (phase + i) % every == 0).map(|i| i as i64).collect();
+        if held.is_none() && sources.first() != Some(&0) {
+            // A window that starts between source frames: its first frame stands in.
+            sources.insert(0, 0);
+        }
+        // Table [held?, local sources...] and the index each position takes from it.
+        let mut parts = Vec::new();
+        let off = match &held {
+            Some(hd) => {
+                parts.push(hd.reshape([b, 1, -1]));
+                1
             }
-            let local = if sources.is_empty() {
-                None
-            } else {
-                let idx = Tensor::from_slice(&sources).to_device(self.device());
-                let imgs = centre.index_select(1, &idx).reshape([b * sources.len() as i64, 3, h, w]);
-                Some(self.rgb.forward(&((imgs - &self.pixel_mean) / &self.pixel_std), train).reshape([b, sources.len() as i64, -1]))
-            };
-            // Table [held?, local sources...] and the index each position takes from it.
-            let mut parts = Vec::new();
-            let off = match (&held, &local) {
-                (Some(hd), _) => {
-                    parts.push(hd.reshape([b, 1, -1]));
-                    1
-                }
-                (None, _) => 0,
-            };
-            if let Some(l) = &local {
-                parts.push(l.shallow_clone());
-            }
-            let table = Tensor::cat(&parts, 1);
-            let mut pick = Vec::with_capacity(n as usize);
-            for i in 0..n as usize {
+            None => 0,
+        };
+        if !sources.is_empty() {
+            let idx = Tensor::from_slice(&sources).to_device(self.device());
+            let imgs = centre.index_select(1, &idx).reshape([b * sources.len() as i64, 3, h, w]);
+            parts.push(net.forward(&normalise(imgs), train).reshape([b, sources.len() as i64, -1]));
+        }
+        let table = Tensor::cat(&parts, 1);
+        let pick: Vec<i64> = (0..n as usize)
+            .map(|i| {
                 let src = (phase + i) / every * every;
-                let k = if src < phase {
+                if src < phase {
                     // Before this chunk: the held map, or (no carry) the stand-in first frame.
                     0
                 } else {
                     off + sources.iter().position(|&s| s as usize == src - phase).unwrap_or(0) as i64
-                };
-                pick.push(k);
+                }
+            })
+            .collect();
+        let chosen = table.index_select(1, &Tensor::from_slice(&pick).to_device(self.device()));
+        let last = table.select(1, table.size()[1] - 1).shallow_clone();
+        let shape = match net {
+            Stream::Small(_) => {
+                let (mw, mh) = self.cfg.map_size();
+                vec![b * n, net.out_channels(&self.cfg), mh, mw]
             }
-            let pick_t = Tensor::from_slice(&pick).to_device(self.device());
-            let chosen = table.index_select(1, &pick_t);
-            let last = table.select(1, table.size()[1] - 1).shallow_clone();
-            let st_shape = st.size();
-            (chosen.reshape([b * n, -1]).reshape(st_shape_like(&st_shape, self.rgb_is_map())), last)
+            Stream::Resnet(_) => vec![b * n, -1],
         };
-        let feats = self.fuse_features(&rgb, &st).reshape([b, n, -1]);
-        let k = self.cfg.steps_per_frame as i64;
-        let seq = feats.unsqueeze(2).expand([b, n, k, self.cfg.feature_dim], false).reshape([b, n * k, self.cfg.feature_dim]);
-        let state = match carry {
-            Some(c) => nn::LSTMState((c.state.h(), c.state.c())),
-            None => self.lstm.zero_state(b),
-        };
-        let (out, state) = self.lstm.seq_init(&seq, &state);
-        let z = self.head.forward(&out);
-        (self.decode(&z), out, Carry { state, rgb: last_rgb })
+        (chosen.reshape(shape), last)
     }
 
-    fn rgb_is_map(&self) -> bool {
-        matches!(self.rgb, Stream::Small(_))
-    }
-
-    fn fuse_features(&self, rgb: &Tensor, st: &Tensor) -> Tensor {
+    /// Per-frame feature vectors from the present streams' maps.
+    fn fuse_features(&self, maps: &[Tensor]) -> Tensor {
         match &self.fuse {
             Some(f) => {
-                let x = Tensor::cat(&[rgb, st], 1);
+                let x = Tensor::cat(maps, 1);
                 let x = f.mix.forward(&x).relu();
                 let x = f.grid.forward(&x).relu().flatten(1, -1);
                 self.norm.forward(&self.proj.forward(&x)).relu()
             }
             None => {
                 let pool = |t: &Tensor| if t.dim() == 4 { t.mean_dim([2i64, 3].as_slice(), false, Kind::Float) } else { t.shallow_clone() };
-                self.norm.forward(&self.proj.forward(&Tensor::cat(&[pool(rgb), pool(st)], 1))).relu()
+                let pooled: Vec<Tensor> = maps.iter().map(pool).collect();
+                self.norm.forward(&self.proj.forward(&Tensor::cat(&pooled, 1))).relu()
             }
         }
     }
@@ -318,15 +352,5 @@ impl Net {
             Loss::Robust => (d2 + self.cfg.loss_eps).log().mean(Kind::Float),
             Loss::L2 => d2.mean(Kind::Float),
         }
-    }
-}
-
-/// Shape of the per-position RGB maps: like the spacetime maps ([N, C, h, w]) for the small
-/// backbone, [N, 512] for ResNet.
-fn st_shape_like(st_shape: &[i64], is_map: bool) -> Vec<i64> {
-    if is_map {
-        st_shape.to_vec()
-    } else {
-        vec![st_shape[0], -1]
     }
 }
