@@ -8,7 +8,7 @@
 use crate::cochleagram::{self, Cochleagram};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::synth::{self, Bank, ExampleParams, HitParams, PlacedHit, Retrieval};
+use crate::synth::{self, Bank, ExampleParams, HitParams, MaterialProbs, PlacedHit, Retrieval};
 use crate::Waveform;
 use std::path::{Path, PathBuf};
 
@@ -74,7 +74,7 @@ impl Default for SynthOptions {
     fn default() -> Self {
         SynthOptions {
             mode: SynthMode::Example,
-            retrieval: Retrieval::Nearest,
+            retrieval: Retrieval::default(),
             hits: HitParams::default(),
             rate: 48_000,
             iters: 10,
@@ -165,10 +165,11 @@ impl Pipeline {
         })
     }
 
-    /// Predict the cochleagram of a video, streaming its frames through the model in chunks
-    /// (`progress(frames done, frames expected)`).
+    /// Predict the cochleagram of a video (and the material probabilities, if the model has
+    /// them), streaming its frames through the model in chunks (`progress(frames done,
+    /// frames expected)`).
     #[cfg(feature = "video")]
-    pub fn cochleagram(&self, video: &Path, progress: &dyn Fn(u64, u64)) -> Result<Cochleagram> {
+    pub fn cochleagram(&self, video: &Path, progress: &dyn Fn(u64, u64)) -> Result<Predicted> {
         use crate::video;
         const FRAMES_PER_PUSH: usize = 32;
         let c = self.model.config();
@@ -177,11 +178,15 @@ impl Pipeline {
         let expected = frames.info().sampled_frames(c.fps);
         let mut predictor = self.model.predictor();
         let mut data = Vec::new();
+        let mut material: Option<MaterialProbs> = None;
         let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(FRAMES_PER_PUSH);
         let mut n = 0u64;
         let mut flush = |chunk: &mut Vec<Vec<u8>>, data: &mut Vec<f32>, n: u64| -> Result<()> {
             let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
             data.extend(predictor.push_images(&refs)?.data);
+            if let Some(m) = predictor.take_material() {
+                material.get_or_insert_with(MaterialProbs::default).extend(m);
+            }
             chunk.clear();
             progress(n, expected.max(n));
             Ok(())
@@ -200,14 +205,24 @@ impl Pipeline {
             return Err(Error::bad(video, "no video frames could be decoded"));
         }
         data.extend(predictor.finish()?.data);
-        Ok(Cochleagram::new(data, c.bands, c.step_rate()))
+        if let Some(m) = predictor.take_material() {
+            material.get_or_insert_with(MaterialProbs::default).extend(m);
+        }
+        Ok(Predicted { coch: Cochleagram::new(data, c.bands, c.step_rate()), material })
     }
 
     /// Turn a cochleagram into a renderable synthesis (example: hits planned; parametric:
     /// inverted chunk by chunk on demand).
-    pub fn synthesis<'a>(&'a self, coch: &'a Cochleagram, opts: &SynthOptions) -> Result<(Box<dyn Synthesis + 'a>, Vec<synth::Hit>, Vec<PlacedHit>)> {
-        synthesis(coch, self.bank.as_ref(), opts)
+    pub fn synthesis<'a>(&'a self, p: &'a Predicted, opts: &SynthOptions) -> Result<(Box<dyn Synthesis + 'a>, Vec<synth::Hit>, Vec<PlacedHit>)> {
+        synthesis(&p.coch, p.material.as_ref(), self.bank.as_ref(), opts)
     }
+}
+
+/// What the model predicts for a video.
+pub struct Predicted {
+    pub coch: Cochleagram,
+    /// Material probabilities per step (models trained with the material loss).
+    pub material: Option<MaterialProbs>,
 }
 
 
@@ -392,9 +407,11 @@ impl Synthesis for Sum<'_> {
     }
 }
 
-/// Hits and a renderer for `coch` (example synthesis needs `bank`).
+/// Hits and a renderer for `coch` (example synthesis needs `bank`; `material` steers its
+/// retrieval, see [`Retrieval::Material`]).
 pub fn synthesis<'a>(
     coch: &'a Cochleagram,
+    material: Option<&MaterialProbs>,
     bank: Option<&'a Bank>,
     opts: &SynthOptions,
 ) -> Result<(Box<dyn Synthesis + 'a>, Vec<synth::Hit>, Vec<PlacedHit>)> {
@@ -403,7 +420,7 @@ pub fn synthesis<'a>(
         SynthMode::Example => {
             let bank = bank.ok_or_else(|| Error::Param("example synthesis needs a sound bank".into()))?;
             let p = ExampleParams { retrieval: opts.retrieval, hits: opts.hits.clone(), seed: opts.seed, ..Default::default() };
-            let placed = synth::plan_hits(coch, &hits, bank, &p)?;
+            let placed = synth::plan_hits(coch, &hits, material, bank, &p)?;
             let r = synth::Renderer::new_resampled(bank, &placed, opts.rate, coch.duration(), &crate::audio::resample)?;
             if !opts.background {
                 return Ok((Box::new(r), hits, placed));

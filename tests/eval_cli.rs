@@ -54,9 +54,9 @@ fn real_only_and_tiny_model_reports() {
     let v = json(&foley(&["eval", "--data", s(&data), "--model", s(&model), "--out", s(&report), "--limit", "1",
         "--device", "cpu", "--json"]));
     let names: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert_eq!(names.len(), 3);
+    assert_eq!(names.len(), 4);
     assert!(names[0].starts_with("model ("));
-    assert_eq!(&names[1..], ["random example retrieval", foley::eval::REAL_SOUND]);
+    assert_eq!(&names[1..], [foley::eval::systems::NEAREST_RETRIEVAL, "random example retrieval", foley::eval::REAL_SOUND]);
     assert_eq!(v[0]["clips"], 1);
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
     for link in html.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]) {

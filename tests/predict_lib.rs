@@ -56,7 +56,7 @@ fn wav_is_written_block_by_block_and_deterministically() {
     let d = tempfile::tempdir().unwrap();
     let opts = SynthOptions { mode: SynthMode::Parametric, rate: 16_000, iters: 3, seed: 9, ..Default::default() };
     let write = |name: &str| {
-        let (mut s, _, _) = predict::synthesis(&c, None, &opts).unwrap();
+        let (mut s, _, _) = predict::synthesis(&c, None, None, &opts).unwrap();
         let path = d.path().join(name);
         predict::write_wav_stream(&path, s.as_mut(), foley::audio::SampleFormat::Float32).unwrap();
         (foley::audio::read_wav(&path).unwrap(), s.render_all().unwrap())
@@ -68,7 +68,7 @@ fn wav_is_written_block_by_block_and_deterministically() {
     assert_eq!(a.len(), (c.duration() * 16_000.0).round() as usize);
     // Example synthesis without a bank is refused with a message.
     let ex = SynthOptions { mode: SynthMode::Example, ..opts };
-    assert!(predict::synthesis(&c, None, &ex).is_err());
+    assert!(predict::synthesis(&c, None, None, &ex).is_err());
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn example_rendering_at_another_rate_keeps_onsets_in_place() {
     let bank = Bank::build(&[(w, coch.clone(), vec![note])], &bp).unwrap();
     // Hits at 0.25 s and 0.7 s (no onset detection involved).
     let hits = [0.25, 0.7].map(|t: f64| Hit { step: (t * 90.0) as usize + 1, time: t, strength: 1.0 });
-    let placed = foley::synth::plan_hits(&coch, &hits, &bank, &ExampleParams::default()).unwrap();
+    let placed = foley::synth::plan_hits(&coch, &hits, None, &bank, &ExampleParams::default()).unwrap();
     let r = foley::synth::Renderer::new_resampled(&bank, &placed, 48_000, 1.0, &foley::audio::resample).unwrap();
     let out = r.render_all();
     assert_eq!(out.len(), 48_000);

@@ -217,7 +217,7 @@ fn blockwise_rendering_equals_whole_rendering() {
     let pred = [(0.3, 1, 3.0), (0.33, 2, 3.0), (1.0, 0, 0.5)];
     let c = coch(&pred, 1.5);
     let p = ExampleParams { hits: HitParams { min_spacing: 0.02, ..Default::default() }, ..Default::default() };
-    let placed = synth::plan(&c, &b, &p).unwrap();
+    let placed = synth::plan(&c, None, &b, &p).unwrap();
     let r = synth::Renderer::new(&b, &placed, c.duration()).unwrap();
     let whole = r.render_all();
     assert!(whole.peak() <= 1.0 + 1e-6);

@@ -4,6 +4,7 @@ use clap::Args;
 use foley::dataset::{Dataset, Split};
 use foley::eval::{self, ReportMeta, RunOptions, Systems};
 use foley::predict::{default_model_dir, DeviceChoice, SynthMode, SynthOptions};
+use foley::synth::Retrieval;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -33,6 +34,10 @@ pub struct EvalArgs {
     /// Leave out the random-example-retrieval baseline.
     #[arg(long)]
     pub no_random: bool,
+    /// Example synthesis: how the model's hits get bank entries. With `material` (default)
+    /// the report also has a row for plain `nearest` retrieval of the same prediction.
+    #[arg(long, value_enum, default_value_t = Retrieval::default())]
+    pub retrieval: Retrieval,
     /// Score only the real recorded sound (no model): what the onset detector and the material
     /// classifier reach on real sounds, the upper bound of every other row.
     #[arg(long, conflicts_with_all = ["model", "baseline"])]
@@ -68,12 +73,19 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
     };
     if let Some(dir) = &model_dir {
         let device = a.device.device()?;
-        let opts = SynthOptions { mode: a.synth, seed: a.seed, ..Default::default() };
+        let opts = SynthOptions { mode: a.synth, retrieval: a.retrieval, seed: a.seed, ..Default::default() };
         let name = format!("model ({})", dir.display());
-        systems.push(Box::new(eval::systems::ModelSystem::load(&name, dir, device, opts.clone(), !a.no_random)?));
+        let mut extra = Vec::new();
+        if a.synth == SynthMode::Example && a.retrieval == Retrieval::Material {
+            extra.push(Retrieval::Nearest);
+        }
+        if !a.no_random {
+            extra.push(Retrieval::Random);
+        }
+        systems.push(Box::new(eval::systems::ModelSystem::load(&name, dir, device, opts.clone(), extra)?));
         for b in &a.baseline {
             let (name, dir) = b.split_once('=').with_context(|| format!("--baseline {b:?}: expected NAME=DIR"))?;
-            systems.push(Box::new(eval::systems::ModelSystem::load(name, std::path::Path::new(dir), device, opts.clone(), false)?));
+            systems.push(Box::new(eval::systems::ModelSystem::load(name, std::path::Path::new(dir), device, opts.clone(), Vec::new())?));
         }
     }
     let meta = ReportMeta {

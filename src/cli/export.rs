@@ -38,7 +38,7 @@ pub struct ExportArgs {
     #[arg(long, value_enum, default_value_t = SynthMode::Example)]
     synth: SynthMode,
     /// Example synthesis: which bank entry each hit gets.
-    #[arg(long, value_enum, default_value_t = Retrieval::Nearest)]
+    #[arg(long, value_enum, default_value_t = Retrieval::default())]
     retrieval: Retrieval,
     /// Example synthesis: leave the non-hit background silent instead of filling it by
     /// parametric synthesis.

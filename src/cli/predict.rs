@@ -27,7 +27,7 @@ pub struct PredictArgs {
     #[arg(long, value_enum, default_value_t = SynthMode::Example)]
     synth: SynthMode,
     /// Example synthesis: which bank entry each hit gets (random = the evaluation baseline).
-    #[arg(long, value_enum, default_value_t = Retrieval::Nearest)]
+    #[arg(long, value_enum, default_value_t = Retrieval::default())]
     retrieval: Retrieval,
     /// Also write the predicted cochleagram as .npy ([T, 42] float32 at 90 Hz).
     #[arg(long, value_name = "F.npy")]
@@ -119,18 +119,19 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
         pipeline.bank()?;
     }
     let pb = super::progress_bar(0, quiet, "frames");
-    let coch = pipeline.cochleagram(&a.video, &|done, total| {
+    let predicted = pipeline.cochleagram(&a.video, &|done, total| {
         pb.set_length(total);
         pb.set_position(done);
     })?;
+    let coch = &predicted.coch;
     pb.finish_and_clear();
     let t_model = t0.elapsed().as_secs_f64();
-    let (mut synthesis, hits, placed) = pipeline.synthesis(&coch, &opts)?;
+    let (mut synthesis, hits, placed) = pipeline.synthesis(&predicted, &opts)?;
     if let Some(f) = &a.features {
         coch.write_npy(f)?;
     }
     if let Some(f) = &a.plot {
-        foley::synth::plot::write_png(&coch, &hits, f)?;
+        foley::synth::plot::write_png(coch, &hits, f)?;
     }
     match kind {
         OutKind::Wav => predict::write_wav_stream(&a.output, synthesis.as_mut(), a.format)?,

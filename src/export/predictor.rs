@@ -72,7 +72,8 @@ impl Processor for Predict {
 
 /// Predict one input and write the outputs named in `todo`; returns its duration (s).
 fn predict_one(pipeline: &Pipeline, opts: &SynthOptions, format: SampleFormat, input: &Path, todo: &Outputs) -> Result<f64> {
-    let coch = pipeline.cochleagram(input, &|_, _| {})?;
+    let predicted = pipeline.cochleagram(input, &|_, _| {})?;
+    let coch = &predicted.coch;
     let duration = coch.duration();
     if let Some(f) = &todo.features {
         coch.write_npy(f)?;
@@ -80,7 +81,7 @@ fn predict_one(pipeline: &Pipeline, opts: &SynthOptions, format: SampleFormat, i
     if todo.wav.is_none() && todo.video.is_none() {
         return Ok(duration);
     }
-    let (mut synthesis, _, _) = pipeline.synthesis(&coch, opts)?;
+    let (mut synthesis, _, _) = pipeline.synthesis(&predicted, opts)?;
     match (&todo.wav, &todo.video) {
         // WAV only: rendered block by block, no whole-waveform buffer.
         (Some(wav), None) => predict::write_wav_stream(wav, synthesis.as_mut(), format)?,

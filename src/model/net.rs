@@ -169,9 +169,20 @@ impl Net {
     ///
     /// `phase` is the index of the first predicted frame in its clip (it decides which frames
     /// the RGB stream sees when `rgb_every > 1`); `carry` the previous chunk's state.
-    pub fn forward_frames(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Carry) {
-        let (pred, _, carry) = self.forward_impl(frames, phase, carry, train);
-        (pred, carry)
+    ///
+    /// Also returns the material probabilities `[B, n·steps_per_frame, materials]` of the
+    /// auxiliary read-out when the model was trained with the material loss.
+    pub fn forward_frames(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Option<Tensor>, Carry) {
+        let (pred, out, carry) = self.forward_impl(frames, phase, carry, train);
+        let material = match &self.aux {
+            Some(aux) if self.cfg.aux_material > 0.0 => {
+                let logits = aux.forward(&out);
+                let n = logits.size()[2] - 1;
+                Some(logits.narrow(-1, 1, n).softmax(-1, Kind::Float))
+            }
+            _ => None,
+        };
+        (pred, material, carry)
     }
 
     /// Training forward over windows (no carried state): the cochleagram steps and, when the

@@ -4,6 +4,7 @@ use super::net::Carry;
 use super::Model;
 use crate::cochleagram::Cochleagram;
 use crate::error::{Error, Result};
+use crate::synth::MaterialProbs;
 use tch::{Kind, Tensor};
 
 /// Most frames run through the network in one forward pass.
@@ -21,11 +22,13 @@ pub struct Predictor<'a> {
     /// Index in the video of `pending[0]`.
     next: usize,
     carry: Option<Carry>,
+    /// Material probabilities of the steps returned so far and not yet taken.
+    material: MaterialProbs,
 }
 
 impl<'a> Predictor<'a> {
     pub(super) fn new(model: &'a Model) -> Self {
-        Predictor { model, prev: None, pending: Vec::new(), next: 0, carry: None }
+        Predictor { model, prev: None, pending: Vec::new(), next: 0, carry: None, material: MaterialProbs::default() }
     }
 
     /// Bytes per frame the model expects.
@@ -74,9 +77,16 @@ impl<'a> Predictor<'a> {
     }
 
     /// Predict the last pushed frame (its t+1 replicates it) and return its steps.
-    pub fn finish(mut self) -> Result<Cochleagram> {
+    pub fn finish(&mut self) -> Result<Cochleagram> {
         let out = if self.pending.is_empty() { Vec::new() } else { self.run(1, true)? };
         Ok(self.cochleagram(out))
+    }
+
+    /// The material probabilities (auxiliary read-out) of the steps returned since the last
+    /// call, aligned with them; `None` for a model trained without the material loss.
+    pub fn take_material(&mut self) -> Option<MaterialProbs> {
+        let m = std::mem::take(&mut self.material);
+        (m.classes > 0).then_some(m)
     }
 
     /// Number of frames predicted so far.
@@ -95,9 +105,15 @@ impl<'a> Predictor<'a> {
         bytes.extend_from_slice(if last { &self.pending[n - 1] } else { &self.pending[n] });
         let c = self.model.config();
         let frames = Tensor::from_slice(&bytes).view([1, n as i64 + 2, c.height as i64, c.width as i64, 3]);
-        let (pred, carry) =
+        let (pred, material, carry) =
             tch::no_grad(|| self.model.net().forward_frames(&frames, self.next, self.carry.as_ref(), false));
         self.carry = Some(carry);
+        if let Some(m) = material {
+            let classes = m.size()[2] as usize;
+            let m = m.to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous().view([-1]);
+            let v = Vec::<f32>::try_from(&m).map_err(|e| Error::Param(format!("material prediction: {e}")))?;
+            self.material.extend(MaterialProbs::new(v, classes));
+        }
         let pred = pred.clamp(0.0, 1.0).to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous().view([-1]);
         let v = Vec::<f32>::try_from(&pred).map_err(|e| Error::Param(format!("prediction: {e}")))?;
         let mut drained: Vec<Vec<u8>> = self.pending.drain(..n).collect();

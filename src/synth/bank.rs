@@ -264,13 +264,23 @@ impl Bank {
     /// Index of the entry whose loudness-normalised window is nearest (squared Euclidean
     /// distance) to `window`'s, with that distance. `window` is `[window.len(), bands]`.
     pub fn nearest(&self, window: &[f32], loudness: f32) -> (usize, f32) {
+        self.nearest_where(window, loudness, |_| true).unwrap_or((0, f32::INFINITY))
+    }
+
+    /// Like [`Bank::nearest`] among the entries for which `keep` holds; `None` if there are none.
+    pub fn nearest_where(&self, window: &[f32], loudness: f32, keep: impl Fn(&BankEntry) -> bool) -> Option<(usize, f32)> {
         let q = normalise_window(window, loudness, self.params.compression);
         let n = q.len();
         self.normalised
             .chunks_exact(n)
-            .map(|w| w.iter().zip(&q).map(|(a, b)| (a - b) * (a - b)).sum::<f32>())
+            .zip(&self.entries)
             .enumerate()
-            .fold((0, f32::INFINITY), |best, (i, d)| if d < best.1 { (i, d) } else { best })
+            .filter(|(_, (_, e))| keep(e))
+            .map(|(i, (w, _))| (i, w.iter().zip(&q).map(|(a, b)| (a - b) * (a - b)).sum::<f32>()))
+            .fold(None, |best: Option<(usize, f32)>, (i, d)| match best {
+                Some(b) if b.1 <= d => Some(b),
+                _ => Some((i, d)),
+            })
     }
 
     /// Save as safetensors: `windows` f32 `[N, W, bands]`, `snippets` i16 `[N, S]` (each

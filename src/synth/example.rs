@@ -5,6 +5,7 @@
 //! choices: a few numbers per hit) and [`Renderer`] (fills any sample range on demand).
 use super::bank::Bank;
 use super::hits::{detect_hits, Hit, HitParams};
+use super::material::MaterialProbs;
 use super::window_loudness;
 use crate::error::{Error, Result};
 use crate::{Cochleagram, Waveform};
@@ -13,8 +14,13 @@ use rand::{Rng, SeedableRng};
 /// How an entry is chosen for a hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 pub enum Retrieval {
-    /// The entry whose loudness-normalised window is nearest to the predicted one.
+    /// Among the entries of the material the model predicts at the hit (its auxiliary
+    /// material read-out), the one whose loudness-normalised window is nearest to the
+    /// predicted one; plain `nearest` when the model has no material read-out or the bank
+    /// no entry of that material.
     #[default]
+    Material,
+    /// The entry whose loudness-normalised window is nearest to the predicted one (SPEC §6).
     Nearest,
     /// A uniformly random entry (the evaluation baseline "random example retrieval").
     Random,
@@ -32,7 +38,7 @@ pub struct ExampleParams {
 
 impl Default for ExampleParams {
     fn default() -> Self {
-        ExampleParams { retrieval: Retrieval::Nearest, hits: HitParams::default(), max_gain: 8.0, seed: 0 }
+        ExampleParams { retrieval: Retrieval::default(), hits: HitParams::default(), max_gain: 8.0, seed: 0 }
     }
 }
 
@@ -53,19 +59,27 @@ pub struct PlacedHit {
 /// Detect hits in `coch` and render them from `bank` at the bank's sample rate, lasting
 /// exactly as long as `coch` (rounded to a sample).
 pub fn synthesize(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<(Waveform, Vec<PlacedHit>)> {
-    let placed = plan(coch, bank, p)?;
+    let placed = plan(coch, None, bank, p)?;
     let r = Renderer::new(bank, &placed, coch.duration())?;
     Ok((r.render_all(), placed))
 }
 
 /// Detect hits in `coch` and choose an entry and a gain for each.
-pub fn plan(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
+/// `material`: the model's material probabilities aligned with `coch` (for
+/// [`Retrieval::Material`]).
+pub fn plan(coch: &Cochleagram, material: Option<&MaterialProbs>, bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
     let hits = detect_hits(coch, &p.hits)?;
-    plan_hits(coch, &hits, bank, p)
+    plan_hits(coch, &hits, material, bank, p)
 }
 
 /// Choose an entry and a gain for each of `hits` (e.g. annotated ones) in `coch`.
-pub fn plan_hits(coch: &Cochleagram, hits: &[Hit], bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
+pub fn plan_hits(
+    coch: &Cochleagram,
+    hits: &[Hit],
+    material: Option<&MaterialProbs>,
+    bank: &Bank,
+    p: &ExampleParams,
+) -> Result<Vec<PlacedHit>> {
     let bp = &bank.params;
     if coch.bands != bank.bands || (coch.rate - bp.env_rate).abs() > 1e-9 {
         return Err(Error::Param(format!(
@@ -85,9 +99,13 @@ pub fn plan_hits(coch: &Cochleagram, hits: &[Hit], bank: &Bank, p: &ExampleParam
         .map(|hit| {
             let window = bp.window.extract(coch, hit.step);
             let loudness = window_loudness(&window, coch.bands, bp.window, bp.compression);
-            let (entry, distance) = match p.retrieval {
-                Retrieval::Nearest => bank.nearest(&window, loudness),
-                Retrieval::Random => (rng.random_range(0..bank.len()), f32::NAN),
+            let predicted = material.and_then(|m| m.at_hit(hit.step)).map(|(m, _)| m.as_str());
+            let (entry, distance) = match (p.retrieval, predicted) {
+                (Retrieval::Material, Some(m)) => bank
+                    .nearest_where(&window, loudness, |e| e.material.as_deref() == Some(m))
+                    .unwrap_or_else(|| bank.nearest(&window, loudness)),
+                (Retrieval::Material | Retrieval::Nearest, _) => bank.nearest(&window, loudness),
+                (Retrieval::Random, _) => (rng.random_range(0..bank.len()), f32::NAN),
             };
             let e = &bank.entries[entry];
             let gain = if e.loudness > 0.0 { (loudness / e.loudness).min(p.max_gain) } else { 0.0 };

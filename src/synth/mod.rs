@@ -12,12 +12,14 @@ pub mod from_data;
 pub mod bank;
 pub mod example;
 pub mod hits;
+pub mod material;
 pub mod plot;
 
 pub use background::background;
 pub use bank::{Annotation, Bank, BankEntry, BankParams};
 pub use example::{plan, plan_hits, synthesize, ExampleParams, PlacedHit, Renderer, Retrieval};
 pub use hits::{detect_hits, onset_strength, Hit, HitParams};
+pub use material::MaterialProbs;
 
 use crate::Cochleagram;
 
