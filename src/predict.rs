@@ -8,7 +8,7 @@
 use crate::cochleagram::{self, Cochleagram};
 use crate::error::{Error, Result};
 use crate::model::Model;
-use crate::synth::{self, Bank, ExampleParams, HitParams, MaterialProbs, PlacedHit, Retrieval};
+use crate::synth::{self, Bank, ExampleParams, HitParams, Guide, PlacedHit, Retrieval};
 use crate::Waveform;
 use std::path::{Path, PathBuf};
 
@@ -165,8 +165,8 @@ impl Pipeline {
         })
     }
 
-    /// Predict the cochleagram of a video (and the material probabilities, if the model has
-    /// them), streaming its frames through the model in chunks (`progress(frames done,
+    /// Predict the cochleagram of a video (and the read-out of material and hit loudness, if
+    /// the model has them), streaming its frames through the model in chunks (`progress(frames done,
     /// frames expected)`).
     #[cfg(feature = "video")]
     pub fn cochleagram(&self, video: &Path, progress: &dyn Fn(u64, u64)) -> Result<Predicted> {
@@ -178,14 +178,14 @@ impl Pipeline {
         let expected = frames.info().sampled_frames(c.fps);
         let mut predictor = self.model.predictor();
         let mut data = Vec::new();
-        let mut material: Option<MaterialProbs> = None;
+        let mut guide = Guide::default();
         let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(FRAMES_PER_PUSH);
         let mut n = 0u64;
         let mut flush = |chunk: &mut Vec<Vec<u8>>, data: &mut Vec<f32>, n: u64| -> Result<()> {
             let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
             data.extend(predictor.push_images(&refs)?.data);
-            if let Some(m) = predictor.take_material() {
-                material.get_or_insert_with(MaterialProbs::default).extend(m);
+            if let Some(m) = predictor.take_guide() {
+                guide.extend(m);
             }
             chunk.clear();
             progress(n, expected.max(n));
@@ -205,24 +205,25 @@ impl Pipeline {
             return Err(Error::bad(video, "no video frames could be decoded"));
         }
         data.extend(predictor.finish()?.data);
-        if let Some(m) = predictor.take_material() {
-            material.get_or_insert_with(MaterialProbs::default).extend(m);
+        if let Some(m) = predictor.take_guide() {
+            guide.extend(m);
         }
-        Ok(Predicted { coch: Cochleagram::new(data, c.bands, c.step_rate()), material })
+        let guide = (!guide.is_empty()).then_some(guide);
+        Ok(Predicted { coch: Cochleagram::new(data, c.bands, c.step_rate()), guide })
     }
 
     /// Turn a cochleagram into a renderable synthesis (example: hits planned; parametric:
     /// inverted chunk by chunk on demand).
     pub fn synthesis<'a>(&'a self, p: &'a Predicted, opts: &SynthOptions) -> Result<(Box<dyn Synthesis + 'a>, Vec<synth::Hit>, Vec<PlacedHit>)> {
-        synthesis(&p.coch, p.material.as_ref(), self.bank.as_ref(), opts)
+        synthesis(&p.coch, p.guide.as_ref(), self.bank.as_ref(), opts)
     }
 }
 
 /// What the model predicts for a video.
 pub struct Predicted {
     pub coch: Cochleagram,
-    /// Material probabilities per step (models trained with the material loss).
-    pub material: Option<MaterialProbs>,
+    /// Material and hit-loudness read-out per step (models trained with those losses).
+    pub guide: Option<Guide>,
 }
 
 
@@ -407,11 +408,11 @@ impl Synthesis for Sum<'_> {
     }
 }
 
-/// Hits and a renderer for `coch` (example synthesis needs `bank`; `material` steers its
-/// retrieval, see [`Retrieval::Material`]).
+/// Hits and a renderer for `coch` (example synthesis needs `bank`; `guide` steers its
+/// retrieval and gains, see [`Retrieval::Material`]).
 pub fn synthesis<'a>(
     coch: &'a Cochleagram,
-    material: Option<&MaterialProbs>,
+    guide: Option<&Guide>,
     bank: Option<&'a Bank>,
     opts: &SynthOptions,
 ) -> Result<(Box<dyn Synthesis + 'a>, Vec<synth::Hit>, Vec<PlacedHit>)> {
@@ -420,7 +421,7 @@ pub fn synthesis<'a>(
         SynthMode::Example => {
             let bank = bank.ok_or_else(|| Error::Param("example synthesis needs a sound bank".into()))?;
             let p = ExampleParams { retrieval: opts.retrieval, hits: opts.hits.clone(), seed: opts.seed, ..Default::default() };
-            let placed = synth::plan_hits(coch, &hits, material, bank, &p)?;
+            let placed = synth::plan_hits(coch, &hits, guide, bank, &p)?;
             let r = synth::Renderer::new_resampled(bank, &placed, opts.rate, coch.duration(), &crate::audio::resample)?;
             if !opts.background {
                 return Ok((Box::new(r), hits, placed));

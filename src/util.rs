@@ -24,9 +24,33 @@ pub fn write_atomic<T>(path: &Path, write: impl FnOnce(&Path) -> Result<T>) -> R
             })?;
             Ok(v)
         }
-        Err(e) => {
+        Err(mut e) => {
             let _ = std::fs::remove_file(&tmp);
+            // Name the file the user asked for, not the temporary one.
+            if let Error::Io { path: p, .. } | Error::BadInput { path: p, .. } = &mut e {
+                if *p == tmp {
+                    *p = path.to_path_buf();
+                }
+            }
             Err(e)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_write_names_the_final_file_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.wav");
+        let e = write_atomic(&path, |tmp| -> Result<()> {
+            std::fs::write(tmp, b"half").unwrap();
+            Err(Error::bad(tmp, "cannot write WAV"))
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), format!("{}: cannot write WAV", path.display()));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

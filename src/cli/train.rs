@@ -59,6 +59,10 @@ pub struct TrainArgs {
     /// Seconds per synthetic video (with --synth-videos).
     #[arg(long, default_value_t = 10.0)]
     synth_seconds: f64,
+    /// Do not build the example bank (`bank.safetensors`, from the --data train split) into
+    /// the model directory after training.
+    #[arg(long)]
+    pub no_bank: bool,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -132,6 +136,14 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
     }
     let opts = TrainOptions { run: out.clone(), device, resume: a.resume, minutes: a.minutes, max_steps: None, quiet };
     let s = train::train(&data, &cfg, &opts)?;
+    if let (Some(dir), false) = (&a.data, a.no_bank) {
+        // The run folder is a model directory: give it the sound bank example synthesis needs.
+        // Training is done, so a clip whose audio cannot be read only costs the bank.
+        if let Err(e) = write_bank(dir, &out, quiet) {
+            eprintln!("warning: no example bank written ({e:#}); build one with `foley bank build --data {} -o {}`",
+                dir.display(), out.join(foley::predict::BANK_FILE).display());
+        }
+    }
     if a.json {
         let v = serde_json::json!({
             "steps": s.steps, "elapsed_s": s.elapsed_s, "steps_per_s": s.steps_per_s,
@@ -148,6 +160,31 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
             );
         }
         eprintln!("model directory: {}", out.display());
+    }
+    Ok(())
+}
+
+/// Build the example bank of the train split of `data` into the model directory `out` and
+/// say so in its card.
+fn write_bank(data: &Path, out: &Path, quiet: bool) -> Result<()> {
+    use foley::synth::{from_data, BankParams};
+    let ds = Dataset::open(data)?;
+    let params = BankParams::default();
+    let pb = super::progress_bar(ds.clips(Split::Train).count() as u64, quiet, "example bank");
+    let bank = from_data::build_from_dataset(&ds, Split::Train, &params, &|done, _| pb.set_position(done))?;
+    pb.finish_and_clear();
+    let path = out.join(foley::predict::BANK_FILE);
+    bank.save(&path)?;
+    let card = out.join("card.md");
+    let mut text = std::fs::read_to_string(&card).unwrap_or_default();
+    text.push_str(&format!(
+        "\n## Example bank\n\n`{}`: {} hits of the training clips (round-robin over materials and actions), \
+         {:.2} s snippets at {} Hz (`foley bank build --data {} --max-entries {}`).\n",
+        foley::predict::BANK_FILE, bank.len(), params.post_seconds, params.rate, data.display(), params.max_entries
+    ));
+    foley::util::write_atomic(&card, |tmp| std::fs::write(tmp, &text).map_err(|e| foley::error::Error::io(tmp, e)))?;
+    if !quiet {
+        eprintln!("example bank: {} ({} entries)", path.display(), bank.len());
     }
     Ok(())
 }

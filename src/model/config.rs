@@ -160,6 +160,12 @@ pub struct ModelConfig {
     /// action the same read-out classifies its material (17 classes, cross-entropy), so the
     /// features learn *what* is under the tip. 0 = off. Default 0.5.
     pub aux_material: f64,
+    /// Weight of the auxiliary hit-loudness loss (training only): at the steps of each
+    /// annotated action the read-out regresses ln of the real hit's loudness (the level
+    /// example synthesis scales the retrieved sound to), so the model learns it from how fast
+    /// the stick approaches. 0 = off. Default 1 (0 when absent from an older model's
+    /// config.json).
+    pub aux_loudness: f64,
     /// ε of the robust loss Σ_t log(ε + ‖s_t − ŝ_t‖²). Default 1/25² as in Owens et al.
     pub loss_eps: f64,
 }
@@ -190,6 +196,7 @@ impl Default for ModelConfig {
             loss: Loss::Robust,
             aux_onset: 1.0,
             aux_material: 0.5,
+            aux_loudness: 1.0,
             loss_eps: 1.0 / 625.0,
         }
     }
@@ -249,8 +256,8 @@ impl ModelConfig {
                 return p(format!("pca = {k} must be in 1..={}", self.bands));
             }
         }
-        if !(self.aux_onset >= 0.0 && self.aux_material >= 0.0) {
-            return p("aux_onset and aux_material must be non-negative".into());
+        if !(self.aux_onset >= 0.0 && self.aux_material >= 0.0 && self.aux_loudness >= 0.0) {
+            return p("aux_onset, aux_material and aux_loudness must be non-negative".into());
         }
         if !(self.loss_eps > 0.0) {
             return p(format!("loss_eps {} must be positive", self.loss_eps));
@@ -306,10 +313,11 @@ impl ModelConfig {
         self.fps * self.steps_per_frame as f64
     }
 
-    /// Outputs of the auxiliary read-out (1 onset logit + one logit per material), 0 if off.
+    /// Outputs of the auxiliary read-out (1 onset logit + one logit per material, + 1
+    /// ln-loudness with the loudness loss), 0 if off.
     pub fn aux_outputs(&self) -> i64 {
-        if self.aux_onset > 0.0 || self.aux_material > 0.0 {
-            1 + crate::dataset::Material::ALL.len() as i64
+        if self.aux_onset > 0.0 || self.aux_material > 0.0 || self.aux_loudness > 0.0 {
+            1 + crate::dataset::Material::ALL.len() as i64 + (self.aux_loudness > 0.0) as i64
         } else {
             0
         }

@@ -108,7 +108,7 @@ impl Model {
     pub fn read_config(dir: &Path) -> Result<ModelFile> {
         let path = dir.join("config.json");
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let raw: serde_json::Value =
+        let mut raw: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| Error::bad(&path, format!("not valid JSON: {e}")))?;
         if raw.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
             return Err(Error::bad(&path, format!("not a foley model config (no \"format\": \"{FORMAT_NAME}\")")));
@@ -125,6 +125,11 @@ impl Model {
                     env!("CARGO_PKG_VERSION")
                 ),
             ));
+        }
+        // Fields added after format version 1 whose default differs from what older models
+        // were trained with: absent means the older behaviour.
+        if let Some(m) = raw.get_mut("model").and_then(|m| m.as_object_mut()) {
+            m.entry("aux_loudness").or_insert(serde_json::json!(0.0));
         }
         let file: ModelFile =
             serde_json::from_value(raw).map_err(|e| Error::bad(&path, format!("invalid model config: {e}")))?;

@@ -83,6 +83,15 @@ enum Sequence {
     Frame(nn::Linear),
 }
 
+/// The auxiliary read-out at prediction time.
+pub struct AuxOut {
+    /// Material probabilities `[B, T, materials]` (models trained with the material loss).
+    pub material: Option<Tensor>,
+    /// Predicted ln(loudness) of a hit starting at each step, `[B, T]` (models trained with
+    /// the loudness loss).
+    pub log_loudness: Option<Tensor>,
+}
+
 /// LSTM state carried across chunks when streaming.
 pub type State = nn::LSTMState;
 
@@ -170,19 +179,21 @@ impl Net {
     /// `phase` is the index of the first predicted frame in its clip (it decides which frames
     /// the RGB stream sees when `rgb_every > 1`); `carry` the previous chunk's state.
     ///
-    /// Also returns the material probabilities `[B, n·steps_per_frame, materials]` of the
-    /// auxiliary read-out when the model was trained with the material loss.
-    pub fn forward_frames(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Option<Tensor>, Carry) {
+    /// Also returns what the auxiliary read-out says (for the losses it was trained with).
+    pub fn forward_frames(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, AuxOut, Carry) {
         let (pred, out, carry) = self.forward_impl(frames, phase, carry, train);
-        let material = match &self.aux {
-            Some(aux) if self.cfg.aux_material > 0.0 => {
-                let logits = aux.forward(&out);
-                let n = logits.size()[2] - 1;
-                Some(logits.narrow(-1, 1, n).softmax(-1, Kind::Float))
+        let mut aux_out = AuxOut { material: None, log_loudness: None };
+        if let Some(aux) = &self.aux {
+            let logits = aux.forward(&out);
+            let m = crate::dataset::Material::ALL.len() as i64;
+            if self.cfg.aux_material > 0.0 {
+                aux_out.material = Some(logits.narrow(-1, 1, m).softmax(-1, Kind::Float));
             }
-            _ => None,
-        };
-        (pred, material, carry)
+            if self.cfg.aux_loudness > 0.0 {
+                aux_out.log_loudness = Some(logits.select(-1, 1 + m));
+            }
+        }
+        (pred, aux_out, carry)
     }
 
     /// Training forward over windows (no carried state): the cochleagram steps and, when the
@@ -329,16 +340,17 @@ impl Net {
 
     /// Auxiliary losses from [`Net::forward_train`]'s logits: onset binary cross-entropy
     /// (`onset` `[B, T]` in {0, 1}; positives weighted by the negative/positive ratio, at
-    /// most 50) and material cross-entropy (`material` `[B, T]` class index, −1 = none),
-    /// weighted by the config. Returns (weighted sum, onset part, material part).
-    pub fn aux_loss(&self, logits: &Tensor, onset: &Tensor, material: &Tensor) -> (Tensor, f64, f64) {
+    /// most 50), material cross-entropy (`material` `[B, T]` class index, −1 = none) and
+    /// hit-loudness squared error (`log_loudness` `[B, T]`, ln of the real hit's loudness,
+    /// NaN = none), weighted by the config. Returns (weighted sum, onset part, material part).
+    pub fn aux_loss(&self, logits: &Tensor, onset: &Tensor, material: &Tensor, log_loudness: &Tensor) -> (Tensor, f64, f64) {
         let dev = logits.device();
         let on_logit = logits.select(-1, 0);
         let pos = onset.sum(Kind::Float).double_value(&[]);
         let neg = onset.numel() as f64 - pos;
         let pw = Tensor::from_slice(&[((neg / pos.max(1.0)).min(50.0)) as f32]).to_device(dev);
         let l_on = on_logit.binary_cross_entropy_with_logits::<Tensor>(onset, None, Some(pw), tch::Reduction::Mean);
-        let n_mat = logits.size()[2] - 1;
+        let n_mat = crate::dataset::Material::ALL.len() as i64;
         let has_mat = material.ge(0).any().int64_value(&[]) != 0;
         let l_mat = if has_mat {
             logits.narrow(-1, 1, n_mat).reshape([-1, n_mat]).cross_entropy_loss::<Tensor>(
@@ -352,7 +364,16 @@ impl Net {
             Tensor::zeros([], (Kind::Float, dev))
         };
         let (a, b) = (l_on.double_value(&[]), l_mat.double_value(&[]));
-        (l_on * self.cfg.aux_onset + l_mat * self.cfg.aux_material, a, b)
+        let mut total = l_on * self.cfg.aux_onset + l_mat * self.cfg.aux_material;
+        if self.cfg.aux_loudness > 0.0 {
+            let known = log_loudness.isnan().logical_not();
+            if known.any().int64_value(&[]) != 0 {
+                let pred = logits.select(-1, 1 + n_mat).masked_select(&known);
+                let l_loud = (pred - log_loudness.masked_select(&known)).square().mean(Kind::Float);
+                total = total + l_loud * self.cfg.aux_loudness;
+            }
+        }
+        (total, a, b)
     }
 
     /// The robust loss of Owens et al.: mean over steps of log(ε + ‖s_t − ŝ_t‖²).

@@ -4,7 +4,7 @@ use super::net::Carry;
 use super::Model;
 use crate::cochleagram::Cochleagram;
 use crate::error::{Error, Result};
-use crate::synth::MaterialProbs;
+use crate::synth::Guide;
 use tch::{Kind, Tensor};
 
 /// Most frames run through the network in one forward pass.
@@ -22,13 +22,13 @@ pub struct Predictor<'a> {
     /// Index in the video of `pending[0]`.
     next: usize,
     carry: Option<Carry>,
-    /// Material probabilities of the steps returned so far and not yet taken.
-    material: MaterialProbs,
+    /// Auxiliary read-out of the steps returned so far and not yet taken.
+    guide: Guide,
 }
 
 impl<'a> Predictor<'a> {
     pub(super) fn new(model: &'a Model) -> Self {
-        Predictor { model, prev: None, pending: Vec::new(), next: 0, carry: None, material: MaterialProbs::default() }
+        Predictor { model, prev: None, pending: Vec::new(), next: 0, carry: None, guide: Guide::default() }
     }
 
     /// Bytes per frame the model expects.
@@ -82,11 +82,11 @@ impl<'a> Predictor<'a> {
         Ok(self.cochleagram(out))
     }
 
-    /// The material probabilities (auxiliary read-out) of the steps returned since the last
-    /// call, aligned with them; `None` for a model trained without the material loss.
-    pub fn take_material(&mut self) -> Option<MaterialProbs> {
-        let m = std::mem::take(&mut self.material);
-        (m.classes > 0).then_some(m)
+    /// The auxiliary read-out (material probabilities, hit loudness) of the steps returned
+    /// since the last call, aligned with them; `None` for a model trained without those losses.
+    pub fn take_guide(&mut self) -> Option<Guide> {
+        let g = std::mem::take(&mut self.guide);
+        (!g.is_empty()).then_some(g)
     }
 
     /// Number of frames predicted so far.
@@ -105,15 +105,22 @@ impl<'a> Predictor<'a> {
         bytes.extend_from_slice(if last { &self.pending[n - 1] } else { &self.pending[n] });
         let c = self.model.config();
         let frames = Tensor::from_slice(&bytes).view([1, n as i64 + 2, c.height as i64, c.width as i64, 3]);
-        let (pred, material, carry) =
+        let (pred, aux, carry) =
             tch::no_grad(|| self.model.net().forward_frames(&frames, self.next, self.carry.as_ref(), false));
         self.carry = Some(carry);
-        if let Some(m) = material {
-            let classes = m.size()[2] as usize;
-            let m = m.to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous().view([-1]);
-            let v = Vec::<f32>::try_from(&m).map_err(|e| Error::Param(format!("material prediction: {e}")))?;
-            self.material.extend(MaterialProbs::new(v, classes));
+        let to_vec = |t: Tensor| {
+            let t = t.to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous().view([-1]);
+            Vec::<f32>::try_from(&t).map_err(|e| Error::Param(format!("auxiliary read-out: {e}")))
+        };
+        let mut g = Guide::default();
+        if let Some(m) = aux.material {
+            g.classes = m.size()[2] as usize;
+            g.material = to_vec(m)?;
         }
+        if let Some(l) = aux.log_loudness {
+            g.log_loudness = to_vec(l)?;
+        }
+        self.guide.extend(g);
         let pred = pred.clamp(0.0, 1.0).to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous().view([-1]);
         let v = Vec::<f32>::try_from(&pred).map_err(|e| Error::Param(format!("prediction: {e}")))?;
         let mut drained: Vec<Vec<u8>> = self.pending.drain(..n).collect();

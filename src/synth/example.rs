@@ -5,7 +5,7 @@
 //! choices: a few numbers per hit) and [`Renderer`] (fills any sample range on demand).
 use super::bank::Bank;
 use super::hits::{detect_hits, Hit, HitParams};
-use super::material::MaterialProbs;
+use super::guide::Guide;
 use super::window_loudness;
 use crate::error::{Error, Result};
 use crate::{Cochleagram, Waveform};
@@ -14,13 +14,14 @@ use rand::{Rng, SeedableRng};
 /// How an entry is chosen for a hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 pub enum Retrieval {
-    /// Among the entries of the material the model predicts at the hit (its auxiliary
-    /// material read-out), the one whose loudness-normalised window is nearest to the
-    /// predicted one; plain `nearest` when the model has no material read-out or the bank
-    /// no entry of that material.
+    /// Guided by the model's auxiliary read-out: among the entries of the material it
+    /// predicts at the hit, the one whose loudness-normalised window is nearest to the
+    /// predicted one, scaled to the loudness it predicts for the hit. Falls back to the
+    /// `nearest` behaviour for what the model does not read out (or the bank lacks).
     #[default]
     Material,
-    /// The entry whose loudness-normalised window is nearest to the predicted one (SPEC §6).
+    /// The entry whose loudness-normalised window is nearest to the predicted one, scaled to
+    /// the loudness of the predicted window (SPEC §6).
     Nearest,
     /// A uniformly random entry (the evaluation baseline "random example retrieval").
     Random,
@@ -65,18 +66,17 @@ pub fn synthesize(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<
 }
 
 /// Detect hits in `coch` and choose an entry and a gain for each.
-/// `material`: the model's material probabilities aligned with `coch` (for
-/// [`Retrieval::Material`]).
-pub fn plan(coch: &Cochleagram, material: Option<&MaterialProbs>, bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
+/// `guide`: the model's read-out aligned with `coch` (used by [`Retrieval::Material`]).
+pub fn plan(coch: &Cochleagram, guide: Option<&Guide>, bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
     let hits = detect_hits(coch, &p.hits)?;
-    plan_hits(coch, &hits, material, bank, p)
+    plan_hits(coch, &hits, guide, bank, p)
 }
 
 /// Choose an entry and a gain for each of `hits` (e.g. annotated ones) in `coch`.
 pub fn plan_hits(
     coch: &Cochleagram,
     hits: &[Hit],
-    material: Option<&MaterialProbs>,
+    guide: Option<&Guide>,
     bank: &Bank,
     p: &ExampleParams,
 ) -> Result<Vec<PlacedHit>> {
@@ -99,7 +99,8 @@ pub fn plan_hits(
         .map(|hit| {
             let window = bp.window.extract(coch, hit.step);
             let loudness = window_loudness(&window, coch.bands, bp.window, bp.compression);
-            let predicted = material.and_then(|m| m.at_hit(hit.step)).map(|(m, _)| m.as_str());
+            let guide = guide.filter(|_| p.retrieval == Retrieval::Material);
+            let predicted = guide.and_then(|g| g.material_at_hit(hit.step)).map(|(m, _)| m.as_str());
             let (entry, distance) = match (p.retrieval, predicted) {
                 (Retrieval::Material, Some(m)) => bank
                     .nearest_where(&window, loudness, |e| e.material.as_deref() == Some(m))
@@ -108,6 +109,7 @@ pub fn plan_hits(
                 (Retrieval::Random, _) => (rng.random_range(0..bank.len()), f32::NAN),
             };
             let e = &bank.entries[entry];
+            let loudness = guide.and_then(|g| g.loudness_at_hit(hit.step)).unwrap_or(loudness);
             let gain = if e.loudness > 0.0 { (loudness / e.loudness).min(p.max_gain) } else { 0.0 };
             PlacedHit {
                 hit: hit.clone(),

@@ -12,14 +12,14 @@ pub mod from_data;
 pub mod bank;
 pub mod example;
 pub mod hits;
-pub mod material;
+pub mod guide;
 pub mod plot;
 
 pub use background::background;
 pub use bank::{Annotation, Bank, BankEntry, BankParams};
 pub use example::{plan, plan_hits, synthesize, ExampleParams, PlacedHit, Renderer, Retrieval};
 pub use hits::{detect_hits, onset_strength, Hit, HitParams};
-pub use material::MaterialProbs;
+pub use guide::Guide;
 
 use crate::Cochleagram;
 
@@ -56,18 +56,32 @@ impl Window {
     }
     /// Rows `anchor − pre .. anchor + post` of `coch`, edge rows replicated outside it.
     pub fn extract(&self, coch: &Cochleagram, anchor: usize) -> Vec<f32> {
-        let frames = coch.frames();
-        let mut out = Vec::with_capacity(self.len() * coch.bands);
+        self.extract_rows(&coch.data, coch.bands, anchor)
+    }
+
+    /// [`Window::extract`] on raw `[frames, bands]` row-major data.
+    pub fn extract_rows(&self, data: &[f32], bands: usize, anchor: usize) -> Vec<f32> {
+        let frames = data.len().checked_div(bands).unwrap_or(0);
+        let mut out = Vec::with_capacity(self.len() * bands);
         for k in 0..self.len() {
             let t = (anchor + k).saturating_sub(self.pre).min(frames.saturating_sub(1));
             if frames == 0 {
-                out.extend(std::iter::repeat_n(0.0, coch.bands));
+                out.extend(std::iter::repeat_n(0.0, bands));
             } else {
-                out.extend_from_slice(coch.frame(t));
+                out.extend_from_slice(&data[t * bands..(t + 1) * bands]);
             }
         }
         out
     }
+}
+
+/// Loudness ([`window_loudness`]) of a hit at `time` seconds in a `[frames, bands]` cochleagram
+/// at `rate` Hz, measured in the bank's default window: the training target of the model's
+/// loudness read-out, on the same scale as the bank entries' loudness.
+pub fn hit_loudness(data: &[f32], bands: usize, rate: f64, time: f64) -> f32 {
+    let p = BankParams::default();
+    let anchor = step_of(time, rate).round().max(0.0) as usize;
+    window_loudness(&p.window.extract_rows(data, bands, anchor), bands, p.window, p.compression)
 }
 
 /// Steps before and from the onset step over which [`window_loudness`] measures energy:

@@ -255,6 +255,13 @@ pub struct ValMetrics {
     /// Pearson correlation, over annotated actions, of predicted and real loudness (the
     /// largest summed envelope within 0.1 s after the annotated time).
     pub loudness_r: f64,
+    /// Pearson correlation, over annotated actions, of the loudness read-out (ln) and the
+    /// real hit loudness (ln `synth::hit_loudness`), for models with that read-out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loudness_head_r: Option<f64>,
+    /// Share of annotated actions whose material the material read-out gets right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material_head_accuracy: Option<f64>,
     /// Onset scores of the real cochleagrams (what a perfect prediction would reach).
     pub real_onset_ap: f64,
     pub real_onset_f1: f64,
@@ -390,6 +397,7 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
     let mut pred_onsets = Vec::new();
     let mut real_onsets = Vec::new();
     let mut loud = Vec::new();
+    let (mut head_loud, mut head_mat) = (Vec::new(), Vec::new());
     for c in clips {
         let usable = c.usable_frames(spf);
         if usable < 2 {
@@ -399,6 +407,7 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
         let imgs: Vec<&[u8]> = (0..usable).map(|i| c.frame(i)).collect();
         let mut pred = p.push_images(&imgs)?.data;
         pred.extend(p.finish()?.data);
+        let guide = p.take_guide().unwrap_or_default();
         let steps = usable * spf;
         let real = &c.coch[..steps * bands];
         for (ps, rs) in pred.chunks_exact(bands).zip(real.chunks_exact(bands)) {
@@ -419,6 +428,16 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
                 loud.push((peak(&pred), peak(real)));
             }
         }
+        for e in c.events.iter().filter(|e| e.time < usable as f64 / cfg.fps) {
+            let step = crate::synth::step_of(e.time, rate).round() as usize;
+            if let Some(l) = guide.loudness_at_hit(step) {
+                let real_l = crate::synth::hit_loudness(&c.coch, bands, rate, e.time).max(1e-4);
+                head_loud.push((l.ln() as f64, real_l.ln() as f64));
+            }
+            if let (Some((m, _)), Some(truth)) = (guide.material_at_hit((e.time * rate).round() as usize), &e.material) {
+                head_mat.push((m.as_str() == truth.as_str()) as u8 as f64);
+            }
+        }
         pred_onsets.push((onsets::candidates(&pred, bands, cfg.step_rate()), refs.clone()));
         real_onsets.push((onsets::candidates(real, bands, cfg.step_rate()), refs));
     }
@@ -434,6 +453,8 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
         onset_recall: ps.recall,
         onset_f1: ps.f1,
         loudness_r: pearson(&loud),
+        loudness_head_r: (!head_loud.is_empty()).then(|| pearson(&head_loud)),
+        material_head_accuracy: (!head_mat.is_empty()).then(|| head_mat.iter().sum::<f64>() / head_mat.len() as f64),
         real_onset_ap: rs.ap,
         real_onset_f1: rs.f1,
         clips: pred_onsets.len(),
@@ -710,7 +731,8 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                 if let Some(logits) = aux {
                     let onset = Tensor::from_slice(&batch.onset).view([b as i64, ts]).to_device(opts.device);
                     let material = Tensor::from_slice(&batch.material).view([b as i64, ts]).to_device(opts.device);
-                    let (extra, _, _) = model.net().aux_loss(&logits, &onset, &material);
+                    let loudness = Tensor::from_slice(&batch.log_loudness).view([b as i64, ts]).to_device(opts.device);
+                    let (extra, _, _) = model.net().aux_loss(&logits, &onset, &material, &loudness);
                     loss = loss + extra;
                 }
                 opt.zero_grad();

@@ -99,6 +99,9 @@ pub struct Batch {
     pub onset: Vec<f32>,
     /// `[B, window·spf]`: material class at the steps just after each annotated action, −1 elsewhere.
     pub material: Vec<i64>,
+    /// `[B, window·spf]`: ln of the action's loudness (`synth::hit_loudness` of the target
+    /// cochleagram) at the same steps as `material`, NaN elsewhere.
+    pub log_loudness: Vec<f32>,
 }
 
 /// Steps around an annotated action marked as its onset (±1 step = ±11 ms at 90 Hz).
@@ -117,6 +120,7 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
     let t_steps = (window * spf) as i64;
     let mut onset = vec![0f32; wins.len() * t_steps as usize];
     let mut material = vec![-1i64; wins.len() * t_steps as usize];
+    let mut log_loudness = vec![f32::NAN; wins.len() * t_steps as usize];
     let rate = fps * spf as f64;
     for (wi, win) in wins.iter().enumerate() {
         let c = &clips[win.clip];
@@ -149,16 +153,20 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
                 }
             }
             let m = e.material.as_deref().and_then(|m| crate::dataset::Material::ALL.iter().position(|x| x.as_str() == m));
-            if let Some(m) = m {
-                for k in s..s + MATERIAL_STEPS {
-                    if (0..t_steps).contains(&k) {
-                        material[wi * t_steps as usize + k as usize] = m as i64;
+            // Floor: a silent "hit" would give ln 0.
+            let loud = crate::synth::hit_loudness(&c.coch, bands, rate, e.time).max(1e-4).ln();
+            for k in s..s + MATERIAL_STEPS {
+                if (0..t_steps).contains(&k) {
+                    let i = wi * t_steps as usize + k as usize;
+                    if let Some(m) = m {
+                        material[i] = m as i64;
                     }
+                    log_loudness[i] = loud;
                 }
             }
         }
     }
-    Batch { frames, targets, onset, material }
+    Batch { frames, targets, onset, material, log_loudness }
 }
 
 #[cfg(test)]
@@ -222,5 +230,11 @@ mod tests {
         let mat: Vec<usize> = (0..45).filter(|&i| b.material[i] == metal).collect();
         assert_eq!(mat, (15..15 + MATERIAL_STEPS as usize).collect::<Vec<_>>());
         assert!(b.material.iter().filter(|&&m| m != metal).all(|&m| m == -1));
+        // The loudness label sits on the same steps, ln of the hit's loudness in the targets.
+        let loud: Vec<usize> = (0..45).filter(|&i| !b.log_loudness[i].is_nan()).collect();
+        assert_eq!(loud, mat);
+        let ramp: Vec<f32> = (0..120).map(|i| i as f32).collect();
+        let want = crate::synth::hit_loudness(&ramp, 1, 90.0, 0.5).max(1e-4).ln();
+        assert!((b.log_loudness[15] - want).abs() < 1e-6, "{} vs {want}", b.log_loudness[15]);
     }
 }
