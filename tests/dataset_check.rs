@@ -117,7 +117,7 @@ fn committed_sample_is_valid_and_matches_the_generator() {
     // Regenerate with the command in datasets/README.md: the sample must be what the
     // current generator writes (if this fails after changing the generator, rerun that command).
     let t = tempfile::tempdir().unwrap();
-    let o = foley(&["--quiet", "dataset", "synth", "--out", t.path().to_str().unwrap(), "--videos", "2", "--seconds", "4", "--seed", "8", "--size", "160x120", "--val-share", "0"]);
+    let o = foley(&["--quiet", "dataset", "synth", "--out", t.path().to_str().unwrap(), "--videos", "2", "--seconds", "6", "--seed", "8", "--size", "320x240", "--val-share", "0"]);
     assert!(o.status.success());
     for id in ids(&sample) {
         for suffix in ["_denoised.wav", "_times.txt"] {

@@ -14,7 +14,7 @@ pub struct DatasetArgs {
 enum DatasetCommand {
     /// Write a synthetic Greatest-Hits-style dataset: per video `<id>_denoised.mp4` (H.264,
     /// 30 fps), `<id>_denoised.wav`, `<id>_times.txt`, plus train.txt / val.txt / test.txt.
-    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 4 --seed 8 --size 160x120 --val-share 0")]
+    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 6 --seed 8 --size 320x240 --val-share 0")]
     Synth(SynthArgs),
     /// Validate a Greatest-Hits-layout folder: counts per split, material, action, and every
     /// problem with file and line. Exit status 1 if any error is found.

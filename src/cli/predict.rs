@@ -131,7 +131,8 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
         coch.write_npy(f)?;
     }
     if let Some(f) = &a.plot {
-        foley::synth::plot::write_png(coch, &hits, f)?;
+        // Colours scaled to the prediction's maximum: predicted envelopes are often quiet.
+        foley::synth::plot::write_png(&foley::synth::plot::scaled(coch, None), &hits, f)?;
     }
     match kind {
         OutKind::Wav => predict::write_wav_stream(&a.output, synthesis.as_mut(), a.format)?,

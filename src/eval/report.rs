@@ -246,10 +246,9 @@ pub fn text_table(systems: &[SystemResult]) -> String {
 /// Both cochleagram pictures of a clip (drawn by `synth::plot`), on one scale: values divided
 /// by the real cochleagram's maximum, so quiet recordings are visible and the two compare.
 fn write_pair_png(real: &Cochleagram, predicted: &Cochleagram, dir: &Path) -> Result<()> {
-    let peak = real.data.iter().cloned().fold(0.0f32, f32::max).max(1e-3);
+    let peak = real.data.iter().cloned().fold(0.0f32, f32::max);
     for (c, name) in [(real, "real.png"), (predicted, "predicted.png")] {
-        let scaled = Cochleagram { data: c.data.iter().map(|v| (v / peak).min(1.0)).collect(), ..c.clone() };
-        crate::synth::plot::write_png(&scaled, &[], &dir.join(name))?;
+        crate::synth::plot::write_png(&crate::synth::plot::scaled(c, Some(peak)), &[], &dir.join(name))?;
     }
     Ok(())
 }

@@ -20,6 +20,13 @@ pub fn write_png(coch: &Cochleagram, hits: &[Hit], path: &Path) -> Result<()> {
     })
 }
 
+/// `coch` divided by `peak` (clipped to 1), so that quiet cochleagrams use the whole colour
+/// ramp; `None` = its own maximum.
+pub fn scaled(coch: &Cochleagram, peak: Option<f32>) -> Cochleagram {
+    let peak = peak.unwrap_or_else(|| coch.data.iter().cloned().fold(0.0f32, f32::max)).max(1e-3);
+    Cochleagram { data: coch.data.iter().map(|v| (v / peak).min(1.0)).collect(), ..coch.clone() }
+}
+
 /// The picture: one column per step (or per group of steps for long inputs; at least 2 px
 /// per step for short ones), colour = envelope value in [0, 1] on a dark-to-bright scale.
 pub fn render(coch: &Cochleagram, hits: &[Hit]) -> image::RgbImage {

@@ -583,6 +583,12 @@ fn card(state: &State, data: &TrainData, best: Option<&ValMetrics>) -> String {
              | per-hit loudness correlation | {:.3} |\n| real-audio onset AP (ceiling) | {:.3} |\n",
             v.loss, v.mean_baseline_loss, v.mae, v.onset_ap, v.onset_precision, v.onset_recall, v.loudness_r, v.real_onset_ap
         ));
+        if let Some(r) = v.loudness_head_r {
+            s.push_str(&format!("| loudness read-out vs real hit loudness (r, ln) | {r:.3} |\n"));
+        }
+        if let Some(a) = v.material_head_accuracy {
+            s.push_str(&format!("| material read-out accuracy at annotated actions | {a:.3} |\n"));
+        }
     }
     s
 }
