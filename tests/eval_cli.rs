@@ -1,7 +1,7 @@
 //! `foley eval` end to end: on a small dataset made by `foley dataset synth`, the real-sound
 //! row alone (`--real-only`) and a tiny untrained model with its random-retrieval baseline;
 //! bad input fails with one line naming the file and leaves no report.
-use foley::model::{Model, ModelConfig, Normalization};
+mod model_support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -45,9 +45,7 @@ fn real_only_and_tiny_model_reports() {
 
     // A tiny untrained model (fixed torch seed) with a bank built from the train split.
     let model = tmp.path().join("model");
-    tch::manual_seed(0);
-    let cfg = ModelConfig::tiny();
-    Model::new(cfg.clone(), Normalization::identity(&cfg), tch::Device::Cpu).unwrap().save(&model, "test model").unwrap();
+    model_support::save_tiny_model(&model);
     let o = foley(&["bank", "build", "--data", s(&data), "-o", s(&model.join("bank.safetensors"))]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let report = tmp.path().join("model-report");

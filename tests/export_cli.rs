@@ -1,7 +1,6 @@
 //! `foley export` end to end: generated videos, a tiny untrained model (`ModelConfig::tiny`,
 //! weights from a fixed torch seed) and parametric synthesis (no sound bank needed).
 use foley::export::{Manifest, Status};
-use foley::model::{Model, ModelConfig, Normalization};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant, SystemTime};
@@ -11,6 +10,7 @@ const FOLEY: &str = env!("CARGO_BIN_EXE_foley");
 const RATE: usize = 48_000;
 const ENV_RATE: usize = 90;
 
+mod model_support;
 mod video_common;
 use video_common::ffmpeg;
 
@@ -23,10 +23,7 @@ fn video(path: &Path, seconds: f64) {
 
 fn model_dir(dir: &Path) -> PathBuf {
     let m = dir.join("model");
-    tch::manual_seed(0);
-    let cfg = ModelConfig::tiny();
-    let model = Model::new(cfg.clone(), Normalization::identity(&cfg), tch::Device::Cpu).unwrap();
-    model.save(&m, "test model").unwrap();
+    model_support::save_tiny_model(&m);
     m
 }
 

@@ -1,6 +1,6 @@
 //! `foley predict` end to end on generated videos with a tiny untrained model (made in the
 //! test with `ModelConfig::tiny`, weights from a fixed torch seed) and a bank of tones.
-use foley::model::{Model, ModelConfig, Normalization};
+mod model_support;
 use foley::synth::{Annotation, Bank, BankParams};
 use foley::{Cochleagram, Waveform};
 use std::path::{Path, PathBuf};
@@ -25,10 +25,7 @@ fn video(dir: &Path, name: &str, seconds: f64) -> PathBuf {
 /// A model directory: tiny untrained model + a bank of decaying tones (one per "material").
 fn model_dir(dir: &Path) -> PathBuf {
     let m = dir.join("model");
-    tch::manual_seed(0);
-    let cfg = ModelConfig::tiny();
-    let model = Model::new(cfg.clone(), Normalization::identity(&cfg), tch::Device::Cpu).unwrap();
-    model.save(&m, "test model").unwrap();
+    model_support::save_tiny_model(&m);
     let rate = BankParams::default().rate;
     let mut wave = Waveform::silence(2.0, rate);
     let mut coch = vec![0.05f32; 180 * 42];

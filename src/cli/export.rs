@@ -1,11 +1,8 @@
 //! `foley export`: batch prediction (SPEC §8).
 use anyhow::{bail, Result};
 use clap::Args;
-use foley::audio::SampleFormat;
 use foley::dataset::layout::Split;
 use foley::export::{self, predictor::Predict, Shard, Source, Want};
-use foley::predict::{self, DeviceChoice, SynthMode, SynthOptions};
-use foley::synth::{HitParams, Retrieval};
 use std::path::PathBuf;
 
 pub const EXAMPLES: &str = "Examples:\n  foley export --data datasets/greatest-hits --split test --out exports/test\n  \
@@ -31,33 +28,8 @@ pub struct ExportArgs {
     /// manifest.json (manifest-K-of-N.json with --shard).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Model directory. Default: the bundled models/default.
-    #[arg(long)]
-    model: Option<PathBuf>,
-    /// How the predicted cochleagram becomes sound.
-    #[arg(long, value_enum, default_value_t = SynthMode::Example)]
-    synth: SynthMode,
-    /// Example synthesis: which bank entry each hit gets.
-    #[arg(long, value_enum, default_value_t = Retrieval::default())]
-    retrieval: Retrieval,
-    /// Example synthesis: leave the non-hit background silent instead of filling it by
-    /// parametric synthesis.
-    #[arg(long)]
-    no_background: bool,
-    /// Seed of random choices: same seed, same outputs.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Output sample rate (Hz).
-    #[arg(long, default_value_t = 48_000)]
-    rate: u32,
-    /// Parametric synthesis iterations.
-    #[arg(long, default_value_t = 10)]
-    iters: usize,
-    /// WAV sample format.
-    #[arg(long, value_enum, default_value_t = SampleFormat::Int16)]
-    format: SampleFormat,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
-    device: DeviceChoice,
+    #[command(flatten)]
+    synth: super::synth_args::SynthArgs,
     /// Inputs processed at once. Default: the number of cores (libtorch then gets
     /// cores/jobs threads per input).
     #[arg(long, short = 'j')]
@@ -105,23 +77,9 @@ pub fn run(a: ExportArgs, quiet: bool) -> Result<()> {
     if jobs == 0 {
         bail!("--jobs must be at least 1");
     }
-    if a.rate == 0 || a.iters == 0 {
-        bail!("--rate and --iters must be positive");
-    }
-    let model = match &a.model {
-        Some(d) => d.clone(),
-        None => predict::default_model_dir()?,
-    };
-    let opts = SynthOptions {
-        mode: a.synth,
-        retrieval: a.retrieval,
-        hits: HitParams::default(),
-        rate: a.rate,
-        iters: a.iters,
-        background: !a.no_background,
-        seed: a.seed,
-    };
-    let processor = Predict::new(&model, a.device.device()?, opts, a.format, jobs)?;
+    let opts = a.synth.options()?;
+    let model = a.synth.model_dir()?;
+    let processor = Predict::new(&model, a.synth.device.device()?, opts, a.synth.format, jobs)?;
     let options = export::Options {
         out: a.out.clone(),
         want: Want { mux: a.mux, features: a.features },

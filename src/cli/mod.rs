@@ -28,3 +28,5 @@ pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
 pub mod export;
 #[cfg(feature = "video")]
 pub mod inspect;
+#[cfg(feature = "video")]
+pub mod synth_args;

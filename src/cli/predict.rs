@@ -1,9 +1,7 @@
 //! `foley predict VIDEO -o OUT`: the user's main job (SPEC §1).
 use anyhow::{bail, Result};
 use clap::Args;
-use foley::audio::SampleFormat;
-use foley::predict::{self, DeviceChoice, Pipeline, SynthMode, SynthOptions};
-use foley::synth::{HitParams, Retrieval};
+use foley::predict::{self, Pipeline, SynthMode};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -19,46 +17,14 @@ pub struct PredictArgs {
     /// sound as its audio track (video stream copied, not re-encoded; AAC in .mp4).
     #[arg(short, long)]
     output: PathBuf,
-    /// Model directory (model.safetensors, config.json, bank.safetensors). Default: the
-    /// bundled models/default.
-    #[arg(long)]
-    model: Option<PathBuf>,
-    /// How the predicted cochleagram becomes sound.
-    #[arg(long, value_enum, default_value_t = SynthMode::Example)]
-    synth: SynthMode,
-    /// Example synthesis: which bank entry each hit gets (random = the evaluation baseline).
-    #[arg(long, value_enum, default_value_t = Retrieval::default())]
-    retrieval: Retrieval,
+    #[command(flatten)]
+    synth: super::synth_args::SynthArgs,
     /// Also write the predicted cochleagram as .npy ([T, 42] float32 at 90 Hz).
     #[arg(long, value_name = "F.npy")]
     features: Option<PathBuf>,
     /// Also draw the predicted cochleagram (time × band) with the detected hits as a PNG.
     #[arg(long, value_name = "F.png")]
     plot: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
-    device: DeviceChoice,
-    /// Seed of random choices (parametric noise, random retrieval): same seed, same output.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Example synthesis: leave the non-hit background silent instead of filling it by
-    /// parametric synthesis.
-    #[arg(long)]
-    no_background: bool,
-    /// Output sample rate (Hz).
-    #[arg(long, default_value_t = 48_000)]
-    rate: u32,
-    /// Parametric synthesis iterations.
-    #[arg(long, default_value_t = 10)]
-    iters: usize,
-    /// Hit detection: smallest onset strength (mean rise of the compressed envelopes per step).
-    #[arg(long, default_value_t = HitParams::default().threshold)]
-    threshold: f32,
-    /// Hit detection: hits closer than this (seconds) keep only the strongest.
-    #[arg(long, default_value_t = HitParams::default().min_spacing)]
-    min_spacing: f64,
-    /// WAV sample format.
-    #[arg(long, value_enum, default_value_t = SampleFormat::Int16)]
-    format: SampleFormat,
     /// Print a JSON summary (hits with time, material, loudness; timings) on stdout.
     #[arg(long)]
     json: bool,
@@ -82,12 +48,7 @@ fn out_kind(path: &Path) -> Result<OutKind> {
 pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     let t0 = Instant::now();
     let kind = out_kind(&a.output)?;
-    if !(8_000..=384_000).contains(&a.rate) {
-        bail!("--rate {}: the output sample rate must be 8000..384000 Hz", a.rate);
-    }
-    if a.iters == 0 || !(a.threshold >= 0.0) || !(a.min_spacing >= 0.0) {
-        bail!("--iters must be at least 1, --threshold and --min-spacing at least 0");
-    }
+    let opts = a.synth.options()?;
     for extra in [&a.features, &a.plot].into_iter().flatten() {
         if extra == &a.output {
             bail!("{}: given both as output and as --features/--plot", extra.display());
@@ -101,21 +62,9 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     }
     // Fail on an unreadable video before the (slower) model load.
     foley::video::probe(&a.video)?;
-    let dir = match &a.model {
-        Some(d) => d.clone(),
-        None => predict::default_model_dir()?,
-    };
-    let pipeline = Pipeline::load(&dir, a.device.device()?)?;
-    let opts = SynthOptions {
-        mode: a.synth,
-        retrieval: a.retrieval,
-        hits: HitParams { threshold: a.threshold, min_spacing: a.min_spacing, ..Default::default() },
-        rate: a.rate,
-        iters: a.iters,
-        background: !a.no_background,
-        seed: a.seed,
-    };
-    if a.synth == SynthMode::Example {
+    let dir = a.synth.model_dir()?;
+    let pipeline = Pipeline::load(&dir, a.synth.device.device()?)?;
+    if opts.mode == SynthMode::Example {
         pipeline.bank()?;
     }
     let pb = super::progress_bar(0, quiet, "frames");
@@ -135,7 +84,7 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
         foley::synth::plot::write_png(&foley::synth::plot::scaled(coch, None), &hits, f)?;
     }
     match kind {
-        OutKind::Wav => predict::write_wav_stream(&a.output, synthesis.as_mut(), a.format)?,
+        OutKind::Wav => predict::write_wav_stream(&a.output, synthesis.as_mut(), a.synth.format)?,
         OutKind::Video => {
             let wave = synthesis.render_all()?;
             foley::video::mux_audio(&a.video, &wave, &a.output)?;
@@ -144,7 +93,7 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     let total = t0.elapsed().as_secs_f64();
     if a.json {
         let summary = serde_json::json!({
-            "video": a.video, "output": a.output, "model": dir, "synth": a.synth,
+            "video": a.video, "output": a.output, "model": dir, "synth": opts.mode,
             "duration": coch.duration(), "steps": coch.frames(), "rate": synthesis.rate(),
             "seconds": {"model": t_model, "total": total},
             "hits": if placed.is_empty() { serde_json::to_value(&hits)? } else { serde_json::to_value(&placed)? },

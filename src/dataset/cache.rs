@@ -214,15 +214,22 @@ pub fn from_synth(
         frames.extend_from_slice(small.as_raw());
     }
     let coch = crate::cochleagram::features(&clip.audio, features)?;
-    Ok(CachedClip {
-        id: id.to_string(),
-        width: model.width,
-        height: model.height,
-        frames,
-        bands: coch.bands,
-        coch: coch.data,
-        events: events_of(&clip.actions),
-    })
+    Ok(CachedClip::assemble(id, model, frames, coch, &clip.actions))
+}
+
+impl CachedClip {
+    /// A clip of `frames` (RGB u8 at the model's input size) and the cochleagram targets.
+    fn assemble(id: &str, model: &crate::model::ModelConfig, frames: Vec<u8>, coch: crate::Cochleagram, actions: &[crate::dataset::Action]) -> CachedClip {
+        CachedClip {
+            id: id.to_string(),
+            width: model.width,
+            height: model.height,
+            frames,
+            bands: coch.bands,
+            coch: coch.data,
+            events: events_of(actions),
+        }
+    }
 }
 
 /// Decode one dataset clip: frames sampled as the model samples them (`foley predict` uses
@@ -238,15 +245,7 @@ pub fn build(clip: &crate::dataset::Clip, model: &crate::model::ModelConfig, fea
     }
     let wave = crate::audio::read_audio(&clip.audio)?;
     let coch = crate::cochleagram::features(&wave, features)?;
-    Ok(CachedClip {
-        id: clip.id.clone(),
-        width: model.width,
-        height: model.height,
-        frames,
-        bands: coch.bands,
-        coch: coch.data,
-        events: events_of(&clip.actions),
-    })
+    Ok(CachedClip::assemble(&clip.id, model, frames, coch, &clip.actions))
 }
 
 /// Load the clips from the cache in `dir`, building (in parallel, with a progress bar) those

@@ -75,3 +75,12 @@ pub fn toy_clip(id: &str, seconds: f64, seed: u64) -> CachedClip {
     }
     CachedClip { id: id.into(), width: W, height: H, frames, coch, bands: 42, events }
 }
+
+/// Save a tiny untrained model (`ModelConfig::tiny`, weights from torch seed 0) as the model
+/// directory `dir`: the CLI tests' stand-in for a trained model.
+pub fn save_tiny_model(dir: &std::path::Path) {
+    use foley::model::{Model, ModelConfig, Normalization};
+    tch::manual_seed(0);
+    let cfg = ModelConfig::tiny();
+    Model::new(cfg.clone(), Normalization::identity(&cfg), tch::Device::Cpu).unwrap().save(dir, "test model").unwrap();
+}

@@ -1,0 +1,74 @@
+//! The model and synthesis flags shared by `foley predict` and `foley export`.
+use anyhow::{bail, Result};
+use clap::Args;
+use foley::audio::SampleFormat;
+use foley::predict::{self, DeviceChoice, SynthMode, SynthOptions};
+use foley::synth::{HitParams, Retrieval};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    /// Model directory (model.safetensors, config.json, bank.safetensors). Default: the
+    /// bundled models/default.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// How the predicted cochleagram becomes sound.
+    #[arg(long, value_enum, default_value_t = SynthMode::Example)]
+    pub synth: SynthMode,
+    /// Example synthesis: which bank entry each hit gets (random = the evaluation baseline).
+    #[arg(long, value_enum, default_value_t = Retrieval::default())]
+    pub retrieval: Retrieval,
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    /// Seed of random choices (parametric noise, random retrieval): same seed, same output.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Example synthesis: leave the non-hit background silent instead of filling it by
+    /// parametric synthesis.
+    #[arg(long)]
+    pub no_background: bool,
+    /// Output sample rate (Hz).
+    #[arg(long, default_value_t = 48_000)]
+    pub rate: u32,
+    /// Parametric synthesis iterations.
+    #[arg(long, default_value_t = 10)]
+    pub iters: usize,
+    /// Hit detection: smallest onset strength (mean rise of the compressed envelopes per step).
+    #[arg(long, default_value_t = HitParams::default().threshold)]
+    pub threshold: f32,
+    /// Hit detection: hits closer than this (seconds) keep only the strongest.
+    #[arg(long, default_value_t = HitParams::default().min_spacing)]
+    pub min_spacing: f64,
+    /// WAV sample format.
+    #[arg(long, value_enum, default_value_t = SampleFormat::Int16)]
+    pub format: SampleFormat,
+}
+
+impl SynthArgs {
+    /// The synthesis options, after checking the flags' ranges.
+    pub fn options(&self) -> Result<SynthOptions> {
+        if !(8_000..=384_000).contains(&self.rate) {
+            bail!("--rate {}: the output sample rate must be 8000..384000 Hz", self.rate);
+        }
+        if self.iters == 0 || !(self.threshold >= 0.0) || !(self.min_spacing >= 0.0) {
+            bail!("--iters must be at least 1, --threshold and --min-spacing at least 0");
+        }
+        Ok(SynthOptions {
+            mode: self.synth,
+            retrieval: self.retrieval,
+            hits: HitParams { threshold: self.threshold, min_spacing: self.min_spacing, ..Default::default() },
+            rate: self.rate,
+            iters: self.iters,
+            background: !self.no_background,
+            seed: self.seed,
+        })
+    }
+
+    /// `--model`, or the bundled model.
+    pub fn model_dir(&self) -> Result<PathBuf> {
+        Ok(match &self.model {
+            Some(d) => d.clone(),
+            None => predict::default_model_dir()?,
+        })
+    }
+}
