@@ -188,3 +188,38 @@ fn corrupt_checkpoint_and_wrong_version_are_clear_errors() {
     let e = Model::load(&run, Device::Cpu).err().unwrap().to_string();
     assert!(e.contains("model.safetensors") && e.contains("shape"), "{e}");
 }
+
+/// `--init-backbone`: a torchvision-named ResNet-18 file is copied into both streams; a file
+/// with a missing tensor or a small backbone config is refused with the file named.
+#[test]
+fn resnet_backbone_starts_from_a_weight_file() {
+    use foley::model::Backbone;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = ModelConfig { backbone: Backbone::Resnet18, width: 64, height: 48, ..ModelConfig::tiny() };
+    let mut m = Model::new_seeded(cfg.clone(), Normalization::identity(&cfg), Device::Cpu, 1).unwrap();
+    // A "pretrained" file: every backbone tensor set to a constant, plus a classifier to ignore.
+    let mut named: Vec<(String, tch::Tensor)> = m
+        .var_store()
+        .variables()
+        .into_iter()
+        .filter_map(|(n, t)| n.strip_prefix("rgb.backbone.").map(|s| (s.to_string(), t.ones_like() * 0.5)))
+        .collect();
+    named.push(("fc.weight".into(), tch::Tensor::zeros([1000, 512], (tch::Kind::Float, Device::Cpu))));
+    let file = dir.path().join("resnet18.safetensors");
+    tch::Tensor::write_safetensors(&named.iter().map(|(n, t)| (n.as_str(), t)).collect::<Vec<_>>(), &file).unwrap();
+    let n = m.init_backbone(&file).unwrap();
+    assert_eq!(n, 2 * (named.len() - 1));
+    for (name, t) in m.var_store().variables() {
+        if name.contains(".backbone.") {
+            assert_eq!(t.mean(tch::Kind::Float).double_value(&[]), 0.5, "{name} not copied");
+        }
+    }
+    // Missing tensors and the small backbone are clear errors naming the file.
+    let partial = dir.path().join("partial.safetensors");
+    tch::Tensor::write_safetensors(&named[..3].iter().map(|(n, t)| (n.as_str(), t)).collect::<Vec<_>>(), &partial).unwrap();
+    let e = m.init_backbone(&partial).unwrap_err().to_string();
+    assert!(e.contains("partial.safetensors") && e.contains("no tensor"), "{e}");
+    let small = ModelConfig::tiny();
+    let mut s = Model::new_seeded(small.clone(), Normalization::identity(&small), Device::Cpu, 1).unwrap();
+    assert!(s.init_backbone(&file).unwrap_err().to_string().contains("resnet18"));
+}

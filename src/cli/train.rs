@@ -59,6 +59,10 @@ pub struct TrainArgs {
     /// Seconds per synthetic video (with --synth-videos).
     #[arg(long, default_value_t = 10.0)]
     synth_seconds: f64,
+    /// With `backbone = "resnet18"`: start both streams from this ResNet-18 weight file
+    /// (safetensors, torchvision names). Overrides the config's `init_backbone`.
+    #[arg(long, value_name = "FILE")]
+    pub init_backbone: Option<PathBuf>,
     /// Do not build the example bank (`bank.safetensors`, from the --data train split) into
     /// the model directory after training.
     #[arg(long)]
@@ -84,6 +88,9 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
     };
     if let Some(e) = a.epochs {
         cfg.epochs = e;
+    }
+    if let Some(f) = &a.init_backbone {
+        cfg.init_backbone = Some(f.clone());
     }
     cfg.validate()?;
     if a.print_config {

@@ -95,6 +95,29 @@ impl Model {
     pub fn var_store_mut(&mut self) -> &mut nn::VarStore {
         &mut self.vs
     }
+
+    /// Copy a ResNet-18 weight file with torchvision's names (safetensors) into both streams'
+    /// backbones (`rgb.backbone.*`, `st.backbone.*`); returns how many tensors were copied.
+    /// Every backbone tensor must be found with its shape; extra names (`fc.*`) are ignored.
+    pub fn init_backbone(&mut self, path: &Path) -> Result<usize> {
+        if self.config().backbone != Backbone::Resnet18 {
+            return Err(Error::bad(path, "--init-backbone needs backbone = \"resnet18\" in the model config"));
+        }
+        let weights = Tensor::read_safetensors(path).map_err(|e| Error::bad(path, format!("not a safetensors weight file ({e})")))?;
+        let weights: std::collections::HashMap<String, Tensor> = weights.into_iter().collect();
+        let mut vars = self.vs.variables();
+        let mut copied = 0;
+        for (name, var) in vars.iter_mut() {
+            let Some(short) = ["rgb.backbone.", "st.backbone."].iter().find_map(|p| name.strip_prefix(p)) else { continue };
+            let w = weights.get(short).ok_or_else(|| Error::bad(path, format!("no tensor '{short}' (torchvision ResNet-18 names expected)")))?;
+            if w.size() != var.size() {
+                return Err(Error::bad(path, format!("'{short}' has shape {:?}, the backbone wants {:?}", w.size(), var.size())));
+            }
+            tch::no_grad(|| var.copy_(&w.to_kind(var.kind()).to_device(var.device())));
+            copied += 1;
+        }
+        Ok(copied)
+    }
     pub fn device(&self) -> Device {
         self.vs.device()
     }

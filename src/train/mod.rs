@@ -66,6 +66,11 @@ pub struct TrainConfig {
     pub val_share: f64,
     /// Seed of initialisation and sampling. Default 1.
     pub seed: u64,
+    /// With `backbone = "resnet18"`: start both streams' ResNet-18 from this weight file
+    /// (safetensors with torchvision's names, e.g. `conv1.weight`, `layer1.0.bn1.running_mean`;
+    /// the `fc.*` classifier is ignored). Default none (random initialisation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_backbone: Option<std::path::PathBuf>,
     /// Log a metrics line every this many steps. Default 10.
     pub log_every: usize,
     /// Write a checkpoint every this many steps (and after each validation). Default 100.
@@ -115,6 +120,7 @@ impl Default for TrainConfig {
             steps_per_epoch: None,
             val_share: 0.15,
             seed: 1,
+            init_backbone: None,
             log_every: 10,
             checkpoint_every: 100,
             select: Select::OnsetAp,
@@ -649,7 +655,10 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
             ));
         }
         let norm = compute_normalization(&data.train, mcfg);
-        let model = Model::new_seeded(mcfg.clone(), norm, opts.device, config.seed)?;
+        let mut model = Model::new_seeded(mcfg.clone(), norm, opts.device, config.seed)?;
+        if let Some(path) = &config.init_backbone {
+            model.init_backbone(path)?;
+        }
         let opt = Adam::new(model.var_store().variables().into_iter().collect(), config.weight_decay);
         let mut model_file = model.file.clone();
         model_file.training = serde_json::json!({ "data": data.source });
