@@ -223,3 +223,14 @@ fn resnet_backbone_starts_from_a_weight_file() {
     let mut s = Model::new_seeded(small.clone(), Normalization::identity(&small), Device::Cpu, 1).unwrap();
     assert!(s.init_backbone(&file).unwrap_err().to_string().contains("resnet18"));
 }
+
+/// A time budget longer than the epochs need: the epoch limit ends training (no re-planning
+/// past it).
+#[test]
+fn time_budget_beyond_the_epoch_limit_stops_at_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = opts(&dir.path().join("run"));
+    o.minutes = Some(30.0);
+    let s = train::train(&toy_data(), &tiny_train_config(), &o).unwrap();
+    assert_eq!(s.steps, 30);
+}

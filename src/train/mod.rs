@@ -794,7 +794,8 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                     if steps_this_run == 20.min(spe) {
                         let rate = steps_this_run as f64 / (elapsed(&started) - elapsed_before).max(1e-9);
                         let est = state.step + ((bs - elapsed(&started)) * rate * 0.9).max(0.0) as usize;
-                        state.total_steps = est.clamp(state.step + 1, spe * config.epochs);
+                        // Never past the epoch limit (at it, training ends here).
+                state.total_steps = est.max(state.step + 1).min(spe * config.epochs);
                         bar.set_length(state.total_steps as u64);
                         planned_once = true;
                     }
@@ -843,7 +844,8 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
             if let (Some(bs), true) = (budget_s, epoch_done) {
                 let rate = steps_this_run as f64 / (elapsed(&started) - elapsed_before).max(1e-9);
                 let est = state.step + ((bs - elapsed(&started)) * rate * 0.95).max(0.0) as usize;
-                state.total_steps = est.clamp(state.step + 1, spe * config.epochs);
+                // Never past the epoch limit (at it, training ends here).
+                state.total_steps = est.max(state.step + 1).min(spe * config.epochs);
                 bar.set_length(state.total_steps as u64);
             }
             state.elapsed_s = elapsed(&started);
