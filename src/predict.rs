@@ -12,8 +12,7 @@ use crate::synth::{self, Bank, ExampleParams, HitParams, Guide, PlacedHit, Retri
 use crate::Waveform;
 use std::path::{Path, PathBuf};
 
-/// Name of the sound bank file inside a model directory.
-pub const BANK_FILE: &str = "bank.safetensors";
+pub use crate::synth::bank::BANK_FILE;
 
 /// How the predicted cochleagram becomes sound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]

@@ -148,7 +148,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
         // Training is done, so a clip whose audio cannot be read only costs the bank.
         if let Err(e) = write_bank(dir, &out, quiet) {
             eprintln!("warning: no example bank written ({e:#}); build one with `foley bank build --data {} -o {}`",
-                dir.display(), out.join(foley::predict::BANK_FILE).display());
+                dir.display(), out.join(foley::synth::bank::BANK_FILE).display());
         }
     }
     if a.json {
@@ -180,14 +180,14 @@ fn write_bank(data: &Path, out: &Path, quiet: bool) -> Result<()> {
     let pb = super::progress_bar(ds.clips(Split::Train).count() as u64, quiet, "example bank");
     let bank = from_data::build_from_dataset(&ds, Split::Train, &params, &|done, _| pb.set_position(done))?;
     pb.finish_and_clear();
-    let path = out.join(foley::predict::BANK_FILE);
+    let path = out.join(foley::synth::bank::BANK_FILE);
     bank.save(&path)?;
     let card = out.join("card.md");
     let mut text = std::fs::read_to_string(&card).unwrap_or_default();
     text.push_str(&format!(
         "\n## Example bank\n\n`{}`: {} hits of the training clips (round-robin over materials and actions), \
          {:.2} s snippets at {} Hz (`foley bank build --data {} --max-entries {}`).\n",
-        foley::predict::BANK_FILE, bank.len(), params.post_seconds, params.rate, data.display(), params.max_entries
+        foley::synth::bank::BANK_FILE, bank.len(), params.post_seconds, params.rate, data.display(), params.max_entries
     ));
     foley::util::write_atomic(&card, |tmp| std::fs::write(tmp, &text).map_err(|e| foley::error::Error::io(tmp, e)))?;
     if !quiet {

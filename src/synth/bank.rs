@@ -3,6 +3,9 @@
 use super::{normalise_window, step_of, window_loudness, Window};
 use crate::error::{Error, Result};
 use crate::{Cochleagram, Waveform};
+
+/// Name of the sound bank file inside a model directory.
+pub const BANK_FILE: &str = "bank.safetensors";
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
