@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Subcommand)]
 pub enum BankCommand {
     /// Build a sound bank from the annotated hits of a Greatest-Hits-layout dataset.
-    #[command(after_help = "Examples:\n  foley bank build --data datasets/sample -o models/default/bank.safetensors\n  \
+    #[command(after_help = "Examples:\n  foley bank build --data data/synth -o runs/r1/bank.safetensors\n  \
         foley bank build --data gh --split train --max-entries 800 -o bank.safetensors")]
     Build(BuildArgs),
 }
