@@ -46,6 +46,15 @@ pub fn run(cmd: BankCommand, quiet: bool) -> Result<()> {
     }
 }
 
+/// Build the bank of `split` of `ds` (progress bar on stderr) and save it to `output`.
+pub fn build_and_save(ds: &foley::dataset::Dataset, split: foley::dataset::Split, params: &BankParams, output: &std::path::Path, quiet: bool) -> Result<foley::synth::Bank> {
+    let pb = super::progress_bar(ds.clips(split).count() as u64, quiet, "example bank");
+    let bank = from_data::build_from_dataset(ds, split, params, &|done, _| pb.set_position(done))?;
+    pb.finish_and_clear();
+    bank.save(output)?;
+    Ok(bank)
+}
+
 fn build(a: BuildArgs, quiet: bool) -> Result<()> {
     let ds = foley::dataset::Dataset::open(&a.data)?;
     let split = match a.split.as_str() {
@@ -54,10 +63,7 @@ fn build(a: BuildArgs, quiet: bool) -> Result<()> {
         _ => foley::dataset::Split::Test,
     };
     let params = BankParams { max_entries: a.max_entries, rate: a.rate, post_seconds: a.seconds, seed: a.seed, ..Default::default() };
-    let pb = super::progress_bar(ds.clips(split).count() as u64, quiet, "clips");
-    let bank = from_data::build_from_dataset(&ds, split, &params, &|done, _| pb.set_position(done))?;
-    pb.finish_and_clear();
-    bank.save(&a.output)?;
+    let bank = build_and_save(&ds, split, &params, &a.output, quiet)?;
     let size = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
     let mut per_material = std::collections::BTreeMap::<String, usize>::new();
     for e in &bank.entries {

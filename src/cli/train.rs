@@ -174,14 +174,9 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
 /// Build the example bank of the train split of `data` into the model directory `out` and
 /// say so in its card.
 fn write_bank(data: &Path, out: &Path, quiet: bool) -> Result<()> {
-    use foley::synth::{from_data, BankParams};
-    let ds = Dataset::open(data)?;
-    let params = BankParams::default();
-    let pb = super::progress_bar(ds.clips(Split::Train).count() as u64, quiet, "example bank");
-    let bank = from_data::build_from_dataset(&ds, Split::Train, &params, &|done, _| pb.set_position(done))?;
-    pb.finish_and_clear();
+    let params = foley::synth::BankParams::default();
     let path = out.join(foley::synth::bank::BANK_FILE);
-    bank.save(&path)?;
+    let bank = super::bank::build_and_save(&Dataset::open(data)?, Split::Train, &params, &path, quiet)?;
     let card = out.join("card.md");
     let mut text = std::fs::read_to_string(&card).unwrap_or_default();
     text.push_str(&format!(

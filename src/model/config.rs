@@ -70,9 +70,6 @@ impl Streams {
     pub fn spacetime(self) -> bool {
         self != Streams::Rgb
     }
-    pub fn count(self) -> i64 {
-        self.rgb() as i64 + self.spacetime() as i64
-    }
 }
 
 /// Which CNN each stream uses.

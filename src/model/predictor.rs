@@ -108,21 +108,20 @@ impl<'a> Predictor<'a> {
         let (pred, aux, carry) =
             tch::no_grad(|| self.model.net().forward_frames(&frames, self.next, self.carry.as_ref(), false));
         self.carry = Some(carry);
-        let to_vec = |t: Tensor| {
+        let to_vec = |t: Tensor, what: &str| {
             let t = t.to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous().view([-1]);
-            Vec::<f32>::try_from(&t).map_err(|e| Error::Param(format!("auxiliary read-out: {e}")))
+            Vec::<f32>::try_from(&t).map_err(|e| Error::Param(format!("{what}: {e}")))
         };
         let mut g = Guide::default();
         if let Some(m) = aux.material {
             g.classes = m.size()[2] as usize;
-            g.material = to_vec(m)?;
+            g.material = to_vec(m, "auxiliary read-out")?;
         }
         if let Some(l) = aux.log_loudness {
-            g.log_loudness = to_vec(l)?;
+            g.log_loudness = to_vec(l, "auxiliary read-out")?;
         }
         self.guide.extend(g);
-        let pred = pred.clamp(0.0, 1.0).to_kind(Kind::Float).to_device(tch::Device::Cpu).contiguous().view([-1]);
-        let v = Vec::<f32>::try_from(&pred).map_err(|e| Error::Param(format!("prediction: {e}")))?;
+        let v = to_vec(pred.clamp(0.0, 1.0), "prediction")?;
         let mut drained: Vec<Vec<u8>> = self.pending.drain(..n).collect();
         self.prev = drained.pop();
         self.next += n;

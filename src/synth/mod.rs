@@ -84,6 +84,12 @@ pub fn hit_loudness(data: &[f32], bands: usize, rate: f64, time: f64) -> f32 {
     window_loudness(&p.window.extract_rows(data, bands, anchor), bands, p.window, p.compression)
 }
 
+/// ln of [`hit_loudness`], floored at ln 1e-4 (a silent "hit" would give ln 0): the target of
+/// the model's loudness read-out, in training and in validation.
+pub fn hit_log_loudness(data: &[f32], bands: usize, rate: f64, time: f64) -> f32 {
+    hit_loudness(data, bands, rate, time).max(1e-4).ln()
+}
+
 /// Steps before and from the onset step over which [`window_loudness`] measures energy:
 /// 2 and 13 steps at 90 Hz ≈ the 20 ms before and 150 ms after a hit over which the
 /// evaluation measures per-hit loudness (SPEC §7).

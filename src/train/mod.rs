@@ -437,8 +437,8 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
         for e in c.events.iter().filter(|e| e.time < usable as f64 / cfg.fps) {
             let step = crate::synth::step_of(e.time, rate).round() as usize;
             if let Some(l) = guide.loudness_at_hit(step) {
-                let real_l = crate::synth::hit_loudness(&c.coch, bands, rate, e.time).max(1e-4);
-                head_loud.push((l.ln() as f64, real_l.ln() as f64));
+                let real = crate::synth::hit_log_loudness(&c.coch, bands, rate, e.time);
+                head_loud.push((l.ln() as f64, real as f64));
             }
             if let (Some((m, _)), Some(truth)) = (guide.material_at_hit((e.time * rate).round() as usize), &e.material) {
                 head_mat.push((m.as_str() == truth.as_str()) as u8 as f64);

@@ -107,7 +107,8 @@ pub struct Batch {
 /// Steps around an annotated action marked as its onset (±1 step = ±11 ms at 90 Hz).
 pub const ONSET_HALF_WIDTH: i64 = 1;
 /// Steps from an action's onset labelled with its material (the attack of the sound: 56 ms).
-pub const MATERIAL_STEPS: i64 = 5;
+/// (The same steps the prediction side averages the read-out over.)
+pub const MATERIAL_STEPS: i64 = crate::synth::guide::GUIDE_STEPS as i64;
 
 /// Fill a batch: frames with the t−1 / t+1 context frames (replicated at clip edges,
 /// mirrored when `flip`), targets, and the auxiliary onset/material labels.
@@ -153,8 +154,7 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
                 }
             }
             let m = e.material.as_deref().and_then(|m| crate::dataset::Material::ALL.iter().position(|x| x.as_str() == m));
-            // Floor: a silent "hit" would give ln 0.
-            let loud = crate::synth::hit_loudness(&c.coch, bands, rate, e.time).max(1e-4).ln();
+            let loud = crate::synth::hit_log_loudness(&c.coch, bands, rate, e.time);
             for k in s..s + MATERIAL_STEPS {
                 if (0..t_steps).contains(&k) {
                     let i = wi * t_steps as usize + k as usize;
@@ -234,7 +234,7 @@ mod tests {
         let loud: Vec<usize> = (0..45).filter(|&i| !b.log_loudness[i].is_nan()).collect();
         assert_eq!(loud, mat);
         let ramp: Vec<f32> = (0..120).map(|i| i as f32).collect();
-        let want = crate::synth::hit_loudness(&ramp, 1, 90.0, 0.5).max(1e-4).ln();
+        let want = crate::synth::hit_log_loudness(&ramp, 1, 90.0, 0.5);
         assert!((b.log_loudness[15] - want).abs() < 1e-6, "{} vs {want}", b.log_loudness[15]);
     }
 }
