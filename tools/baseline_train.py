@@ -10,7 +10,7 @@ It writes its final weights (after each epoch's validation) as a foley model dir
 `config.json`), so `foley train --validate-only` scores both models with the same code.
 
 Usage:
-  tools/baseline_train.py --data DIR --out RUN [--minutes M] [--threads N] [--seed S]
+  tools/baseline_train.py --data DIR --out RUN [--minutes M] [--threads N] [--device cpu|cuda]
 Reads the model/training defaults from `foley`'s own config (pass --config-json, the
 output of `foley train --print-config`).
 """
@@ -150,12 +150,12 @@ MATERIALS = ["wood", "metal", "dirt", "rock", "leaf", "plastic", "cloth", "paper
 
 def aux_loss(logits, onset, material, m):
     pos = onset.sum().item()
-    pw = torch.tensor(min((onset.numel() - pos) / max(pos, 1.0), 50.0))
+    pw = torch.tensor(min((onset.numel() - pos) / max(pos, 1.0), 50.0), device=logits.device)
     l_on = F.binary_cross_entropy_with_logits(logits[..., 0], onset, pos_weight=pw)
     if (material >= 0).any():
         l_mat = F.cross_entropy(logits[..., 1:].reshape(-1, logits.shape[-1] - 1), material.reshape(-1), ignore_index=-1)
     else:
-        l_mat = torch.zeros(())
+        l_mat = torch.zeros((), device=logits.device)
     return m["aux_onset"] * l_on + m["aux_material"] * l_mat
 
 
@@ -225,15 +225,16 @@ def lr_at(tc, step, total):
 @torch.no_grad()
 def validate(net, clips, m, eps):
     net.eval()
+    dev = next(net.parameters()).device
     tot, n = 0.0, 0
     for c in clips:
         spf = m["steps_per_frame"]
         u = min(len(c["frames"]), len(c["coch"]) // spf)
         idx = np.clip(np.arange(-1, u + 1), 0, u - 1)
-        x = torch.from_numpy(np.ascontiguousarray(c["frames"][idx]))[None]
+        x = torch.from_numpy(np.ascontiguousarray(c["frames"][idx]))[None].to(dev)
         pred, _ = net(x)
         pred = pred.clamp(0, 1)[0]
-        tgt = torch.from_numpy(c["coch"][:u * spf].copy())
+        tgt = torch.from_numpy(c["coch"][:u * spf].copy()).to(dev)
         tot += torch.log(eps + ((pred - tgt) ** 2).sum(-1)).sum().item()
         n += u * spf
     net.train()
@@ -264,6 +265,7 @@ def main():
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--cache", default=None)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -283,7 +285,8 @@ def main():
         val = [c for i, c in enumerate(train) if i in picks]
         train = [c for i, c in enumerate(train) if i not in picks]
     norm = normalization(train, m["bands"])
-    net = Net(m, norm)
+    dev = torch.device(args.device)
+    net = Net(m, norm).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
     os.makedirs(args.out, exist_ok=True)
     log = open(os.path.join(args.out, "metrics.jsonl"), "w")
@@ -300,7 +303,7 @@ def main():
                 break
             t0 = time.time()
             wins = [plan[(i * bsz + k) % len(plan)] for k in range(bsz)]
-            frames, target, onset, material = make_batch(train, wins, w, spf, m["fps"])
+            frames, target, onset, material = (t.to(dev, non_blocking=True) for t in make_batch(train, wins, w, spf, m["fps"]))
             t1 = time.time()
             pred, _ = net(frames)
             loss = robust_loss(pred, target, m["loss_eps"], m.get("loss", "robust"))
