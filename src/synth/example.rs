@@ -16,7 +16,8 @@ use rand::{Rng, SeedableRng};
 pub enum Retrieval {
     /// Guided by the model's auxiliary read-out: among the entries of the material it
     /// predicts at the hit, the one whose loudness-normalised window is nearest to the
-    /// predicted one, scaled to the loudness it predicts for the hit. Falls back to the
+    /// predicted one, scaled to the geometric mean of the loudness it predicts for the hit
+    /// and the predicted window's loudness. Falls back to the
     /// `nearest` behaviour for what the model does not read out (or the bank lacks).
     #[default]
     Material,
@@ -109,7 +110,11 @@ pub fn plan_hits(
                 (Retrieval::Random, _) => (rng.random_range(0..bank.len()), f32::NAN),
             };
             let e = &bank.entries[entry];
-            let loudness = guide.and_then(|g| g.loudness_at_hit(hit.step)).unwrap_or(loudness);
+            // Guided: the geometric mean of the loudness read-out and the predicted window's
+            // loudness. Chosen on validation (the 15 val clips of `dataset synth --videos 150
+            // --seed 2`, models/default): per-hit loudness r 0.693, against 0.606 for the
+            // read-out alone and 0.680 for the window alone, at the same material accuracy.
+            let loudness = guide.and_then(|g| g.loudness_at_hit(hit.step)).map_or(loudness, |h| (h * loudness).sqrt());
             let gain = if e.loudness > 0.0 { (loudness / e.loudness).min(p.max_gain) } else { 0.0 };
             PlacedHit {
                 hit: hit.clone(),

@@ -258,6 +258,11 @@ pub struct ValMetrics {
     pub onset_precision: f64,
     pub onset_recall: f64,
     pub onset_f1: f64,
+    /// The onset-strength threshold of that best F1, in the units of
+    /// `synth::HitParams::threshold` (mean rise per band and step): the hit-detection threshold
+    /// calibrated on validation, which `foley train` stores in the model's config.json.
+    #[serde(default)]
+    pub onset_threshold: f32,
     /// Pearson correlation, over annotated actions, of predicted and real loudness (the
     /// largest summed envelope within 0.1 s after the annotated time).
     pub loudness_r: f64,
@@ -458,6 +463,7 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
         onset_precision: ps.precision,
         onset_recall: ps.recall,
         onset_f1: ps.f1,
+        onset_threshold: ps.threshold / bands as f32,
         loudness_r: pearson(&loud),
         loudness_head_r: (!head_loud.is_empty()).then(|| pearson(&head_loud)),
         material_head_accuracy: (!head_mat.is_empty()).then(|| head_mat.iter().sum::<f64>() / head_mat.len() as f64),
