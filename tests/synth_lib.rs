@@ -249,3 +249,36 @@ fn background_keeps_the_floor_and_removes_hits() {
     assert_eq!(bg.frame(179)[0], 0.4);
     assert_eq!(bg.frame(0)[0], 0.1);
 }
+
+#[test]
+fn noise_fill_has_the_background_it_is_shaped_to() {
+    // A floor that tilts across the bands and steps up halfway (3 s at 90 Hz).
+    let frames = 270;
+    let level = |t: usize, b: usize| (0.08 + 0.25 * b as f32 / BANDS as f32) * if t < 135 { 1.0 } else { 1.6 };
+    let data: Vec<f32> = (0..frames * BANDS).map(|i| level(i / BANDS, i % BANDS)).collect();
+    let target = Cochleagram::new(data, BANDS, RATE);
+    let params = foley::cochleagram::Params::default();
+    let fill = synth::background::NoiseFill::new(&target, &params, 48_000, 5).unwrap();
+    assert_eq!(fill.len(), 144_000);
+    let mut whole = vec![0.0f32; fill.len()];
+    fill.render(0, &mut whole);
+    // Blocks of any size give the same samples.
+    let mut blocks = vec![0.0f32; fill.len()];
+    for (i, chunk) in blocks.chunks_mut(7_777).enumerate() {
+        fill.render(i * 7_777, chunk);
+    }
+    assert_eq!(whole, blocks);
+    let heard = foley::cochleagram::features(&Waveform::new(whole, 48_000), &params).unwrap();
+    // Away from the step and the edges, each band's mean level is the target's times
+    // Γ(1.15) = 0.933: noise envelopes of RMS A are Rayleigh-distributed, E[R^0.3] = Γ(1.15)·A^0.3.
+    for (lo, hi) in [(20usize, 115usize), (155, 250)] {
+        let mut worst = 0.0f32;
+        for b in 1..BANDS - 1 {
+            let mean = (lo..hi).map(|t| heard.frame(t)[b]).sum::<f32>() / (hi - lo) as f32;
+            let expected = 0.933 * level(lo, b);
+            worst = worst.max((mean - expected).abs() / expected);
+        }
+        // (measured: 4.9 % and 4.0 %)
+        assert!(worst < 0.08, "steps {lo}..{hi}: worst relative band error {worst}");
+    }
+}
