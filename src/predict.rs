@@ -170,42 +170,58 @@ impl Pipeline {
         const FRAMES_PER_PUSH: usize = 32;
         let c = self.model.config();
         let cfg = video::SampleConfig { width: c.width, height: c.height, fps: c.fps, ..Default::default() };
-        let mut frames = video::open_frames(video, &cfg)?;
-        let expected = frames.info().sampled_frames(c.fps);
-        let mut predictor = self.model.predictor();
-        let mut data = Vec::new();
-        let mut guide = Guide::default();
-        let mut chunk: Vec<Vec<u8>> = Vec::with_capacity(FRAMES_PER_PUSH);
-        let mut n = 0u64;
-        let mut flush = |chunk: &mut Vec<Vec<u8>>, data: &mut Vec<f32>, n: u64| -> Result<()> {
-            let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
-            data.extend(predictor.push_images(&refs)?.data);
+        // Decoding runs on a second thread, a few chunks ahead, while the model works on the
+        // last chunk (the FFmpeg objects stay on the thread that opened them).
+        std::thread::scope(|scope| -> Result<Predicted> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Vec<u8>>>>(2);
+            let (info_tx, info_rx) = std::sync::mpsc::channel::<u64>();
+            scope.spawn(move || {
+                let frames = match video::open_frames(video, &cfg) {
+                    Ok(f) => f,
+                    Err(e) => return drop(tx.send(Err(e))),
+                };
+                let _ = info_tx.send(frames.info().sampled_frames(cfg.fps));
+                let mut chunk = Vec::with_capacity(FRAMES_PER_PUSH);
+                for f in frames {
+                    match f {
+                        Ok(f) => chunk.push(f.rgb),
+                        Err(e) => return drop(tx.send(Err(e))),
+                    }
+                    if chunk.len() == FRAMES_PER_PUSH && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                        return;
+                    }
+                }
+                if !chunk.is_empty() {
+                    let _ = tx.send(Ok(chunk));
+                }
+            });
+            let mut predictor = self.model.predictor();
+            let mut data = Vec::new();
+            let mut guide = Guide::default();
+            let (mut n, mut expected) = (0u64, 0u64);
+            for chunk in rx {
+                let chunk = chunk?;
+                if let Ok(e) = info_rx.try_recv() {
+                    expected = e;
+                }
+                n += chunk.len() as u64;
+                let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+                data.extend(predictor.push_images(&refs)?.data);
+                if let Some(m) = predictor.take_guide() {
+                    guide.extend(m);
+                }
+                progress(n, expected.max(n));
+            }
+            if n == 0 {
+                return Err(Error::bad(video, "no video frames could be decoded"));
+            }
+            data.extend(predictor.finish()?.data);
             if let Some(m) = predictor.take_guide() {
                 guide.extend(m);
             }
-            chunk.clear();
-            progress(n, expected.max(n));
-            Ok(())
-        };
-        for f in frames.by_ref() {
-            chunk.push(f?.rgb);
-            n += 1;
-            if chunk.len() == FRAMES_PER_PUSH {
-                flush(&mut chunk, &mut data, n)?;
-            }
-        }
-        if !chunk.is_empty() {
-            flush(&mut chunk, &mut data, n)?;
-        }
-        if n == 0 {
-            return Err(Error::bad(video, "no video frames could be decoded"));
-        }
-        data.extend(predictor.finish()?.data);
-        if let Some(m) = predictor.take_guide() {
-            guide.extend(m);
-        }
-        let guide = (!guide.is_empty()).then_some(guide);
-        Ok(Predicted { coch: Cochleagram::new(data, c.bands, c.step_rate()), guide })
+            let guide = (!guide.is_empty()).then_some(guide);
+            Ok(Predicted { coch: Cochleagram::new(data, c.bands, c.step_rate()), guide })
+        })
     }
 
     /// Turn a cochleagram into a renderable synthesis (example: hits planned; parametric:
