@@ -3,19 +3,17 @@
 //! Data flows one way through typed stages:
 //! video → [`video`] frames (30 fps) → [`model`] → [`cochleagram::Cochleagram`] (90 Hz × 42)
 //! → [`synth`] / [`cochleagram::invert`] → [`audio::Waveform`] → WAV or muxed video.
-pub mod audio;
-pub mod cochleagram;
+// The torch-free sound core lives in crates/foley-dsp (so that `foley features` runs without
+// libtorch); its modules keep their paths here.
+pub use foley_dsp::{audio, cochleagram, error, npy, util};
 pub mod dataset;
-pub mod error;
 pub mod export;
 pub mod model;
 pub mod eval;
-pub mod npy;
 #[cfg(feature = "video")]
 pub mod predict;
 pub mod train;
 pub mod synth;
-pub mod util;
 #[cfg(feature = "video")]
 pub mod video;
 

@@ -2,7 +2,7 @@
 use super::progress_bar;
 use anyhow::{Context, Result};
 use clap::Args;
-use foley::cochleagram::{self, Params};
+use foley_dsp::cochleagram::{self, Params};
 use std::path::PathBuf;
 
 /// Cochleagram analysis parameters (SPEC §2), shared by `features` and `invert`.
@@ -59,7 +59,7 @@ pub struct FeaturesArgs {
 pub fn run(a: FeaturesArgs, quiet: bool) -> Result<()> {
     let params = a.analysis.params();
     params.validate()?;
-    let wave = foley::audio::read_audio(&a.input)?;
+    let wave = foley_dsp::audio::read_audio(&a.input)?;
     let bar = progress_bar(0, quiet || wave.duration() < 10.0, "features");
     let coch = cochleagram::features_progress(&wave, &params, &|done, total| {
         bar.set_length(total);
