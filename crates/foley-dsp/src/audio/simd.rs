@@ -48,9 +48,10 @@ fn dot_generic(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// `x^p` for `x ≥ 0` and `0 < p ≤ 0.5` (envelope compression), relative error below 2e-6
-/// (checked in the tests), branch-free f32 so that loops over it vectorise: log2 by the
-/// atanh series on a mantissa in [√½, √2), exp2 by a degree-8 polynomial. Zero and
-/// subnormal inputs give 0.
+/// (checked in the tests), branch-free f32 with no float→int conversion (Rust's saturating
+/// `as i32` does not vectorise), so that loops over it vectorise: log2 by the atanh series
+/// on a mantissa in [√½, √2), exp2 by rounding to the nearest integer (magic-number add)
+/// and a degree-6 polynomial on the rest, |f| ≤ ½·ln 2. Zero and subnormal inputs give 0.
 #[inline(always)]
 pub(crate) fn pow(x: f32, p: f32) -> f32 {
     let bits = x.to_bits();
@@ -63,17 +64,16 @@ pub(crate) fn pow(x: f32, p: f32) -> f32 {
     let t = (m - 1.0) / (m + 1.0);
     let t2 = t * t;
     let ln_m = 2.0 * t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0)))));
-    let y = p * (e as f32 + ln_m * std::f32::consts::LOG2_E);
-    // 2^y = 2^⌊y⌋ · e^(f·ln 2), f·ln 2 in [0, 0.694)
-    let yt = y as i32;
-    let yi = if (yt as f32) > y { yt - 1 } else { yt };
-    let f = (y - yi as f32) * std::f32::consts::LN_2;
-    let ef = 1.0
-        + f * (1.0
-            + f * (0.5
-                + f * (1.0 / 6.0
-                    + f * (1.0 / 24.0 + f * (1.0 / 120.0 + f * (1.0 / 720.0 + f * (1.0 / 5040.0 + f * (1.0 / 40320.0))))))));
-    let r = ef * f32::from_bits(((yi + 127).clamp(1, 254) as u32) << 23);
+    // |y| < 64 for normal x and p ≤ 0.5; the clamp only keeps the exponent field valid
+    let y = (p * (e as f32 + ln_m * std::f32::consts::LOG2_E)).clamp(-126.0, 127.0);
+    // 2^y = 2^k · e^(f·ln 2), k = round(y): adding 1.5·2^23 rounds y and leaves k in the
+    // low mantissa bits.
+    const MAGIC: f32 = 12_582_912.0;
+    let shifted = y + MAGIC;
+    let k = shifted.to_bits() as i32 - MAGIC.to_bits() as i32;
+    let f = (y - (shifted - MAGIC)) * std::f32::consts::LN_2;
+    let ef = 1.0 + f * (1.0 + f * (0.5 + f * (1.0 / 6.0 + f * (1.0 / 24.0 + f * (1.0 / 120.0 + f * (1.0 / 720.0))))));
+    let r = ef * f32::from_bits(((k + 127) as u32) << 23);
     if x >= f32::MIN_POSITIVE { r } else { 0.0 }
 }
 
