@@ -105,7 +105,6 @@ struct BandPlan {
 
 /// One thread's buffers for a band: spectrum → analytic signal, FFT scratch, compressed
 /// envelope.
-#[derive(Default)]
 struct Scratch {
     buf: Vec<Complex<f32>>,
     fft: Vec<Complex<f32>>,
@@ -262,6 +261,7 @@ pub(crate) fn features_with(
         })
         .collect();
     let dmax = decs.iter().copied().max().unwrap_or(1) as i64;
+    let decs_min = decs.iter().copied().min().unwrap_or(1);
 
     // Output steps per block: the envelope span they need plus two margins fits the FFT.
     let per_block = if single {
@@ -302,10 +302,6 @@ pub(crate) fn features_with(
         spec
     };
 
-    // Working buffers of the band loop, reused from band to band: fresh ones of these sizes
-    // cost a page fault per 4 KiB, about as much time as the FFT that fills them.
-    let scratch = Mutex::new(Vec::<Scratch>::new());
-
     // Output steps [n0, n1) of block b, and the first working-rate sample of its FFT.
     let block_span = |b: usize| -> (usize, usize, i64) {
         let n0 = b * per_block;
@@ -336,6 +332,12 @@ pub(crate) fn features_with(
         .map(|(s, dec)| BandPlan { sampled: s, dec, ifft: iffts[lens.binary_search(&(f / dec)).unwrap_or(0)].clone() })
         .collect();
 
+    // Working buffers of the band loop, reused from band to band: fresh ones of these sizes
+    // cost a page fault per 4 KiB, about as much time as the FFT that fills them.
+    let scratch = Mutex::new(Vec::<Scratch>::new());
+    let max_len = f / decs_min;
+    let max_scratch = bands.iter().map(|b| b.ifft.get_inplace_scratch_len()).max().unwrap_or(0);
+
     // Analytic signal of each band per block. With several blocks the low-pass band is
     // done separately below (its Hilbert tail outlives any margin).
     let first_band = if single { 0 } else { 1 };
@@ -346,7 +348,12 @@ pub(crate) fn features_with(
             .map(|k| {
                 let band = &bands[k];
                 let d = band.dec;
-                let mut s = scratch.lock().ok().and_then(|mut v| v.pop()).unwrap_or_default();
+                let mut s = scratch.lock().ok().and_then(|mut v| v.pop()).unwrap_or_else(|| Scratch {
+                    // room for the largest band at once: growing would copy into fresh pages
+                    buf: Vec::with_capacity(max_len),
+                    fft: Vec::with_capacity(max_scratch),
+                    comp: Vec::with_capacity(max_len),
+                });
                 let Scratch { buf, fft, comp } = &mut s;
                 buf.clear();
                 buf.resize(f / d, Complex::new(0.0f32, 0.0));
