@@ -3,9 +3,10 @@
 //! complete command line `foley-torch`, installed beside it, by exec with the same arguments.
 //!
 //! Why two binaries: loading libtorch costs about 0.25 s, as long as `foley features` takes
-//! on a minute of audio. This binary uses only the torch-free crate `foley-dsp` (never the
-//! `foley` library), so nothing in it references tch and the linker records no libtorch
-//! dependency (`readelf -d target/release/foley`). Both binaries parse these two
+//! on a minute of audio, and FFmpeg's 130 libraries 0.02 s. This binary uses only the crate
+//! `foley-dsp` (never the `foley` library), so nothing in it references tch or FFmpeg and
+//! the linker records neither (`readelf -d target/release/foley`). `features` of a file
+//! that is not a WAV hound can read is handed to `foley-torch` too, which decodes it. Both binaries parse these two
 //! subcommands with the same argument types (src/cli/features.rs, src/cli/invert.rs), and
 //! all help text comes from `foley-torch`, so the two cannot disagree.
 use clap::{Parser, Subcommand};
@@ -39,7 +40,11 @@ enum Dsp {
 
 fn main() {
     match Front::try_parse() {
-        Ok(Front { quiet, command: Dsp::Features(a) }) => cli::common::exit_on_error(cli::features::run(a, quiet)),
+        Ok(Front { quiet, command: Dsp::Features(a) }) => {
+            // Media files (and WAV flavours hound cannot read) need FFmpeg: foley-torch has it.
+            let read = |p: &std::path::Path| foley_dsp::audio::read_audio_with(p, Some(&|_: &std::path::Path| exec_torch()));
+            cli::common::exit_on_error(cli::features::run(a, quiet, read))
+        }
         Ok(Front { quiet, command: Dsp::Invert(a) }) => cli::common::exit_on_error(cli::invert::run(a, quiet)),
         // Another subcommand, help, version, or an error message to print: foley-torch's job.
         _ => exec_torch(),

@@ -59,7 +59,7 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
-        Command::Features(a) => cli::features::run(a, cli.quiet),
+        Command::Features(a) => cli::features::run(a, cli.quiet, foley::audio::read_audio),
         Command::Invert(a) => cli::invert::run(a, cli.quiet),
         #[cfg(feature = "video")]
         Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
