@@ -38,6 +38,7 @@ use crate::audio::Waveform;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use rustfft::num_complex::Complex;
+use realfft::RealToComplex;
 use rustfft::{Fft, FftPlanner};
 use std::sync::{Arc, Mutex};
 
@@ -100,7 +101,11 @@ struct BandPlan {
     sampled: SampledBand,
     /// Decimation factor D (power of two).
     dec: usize,
-    ifft: Arc<dyn Fft<f32>>,
+    /// A *forward* FFT of length f/D: the band's analytic signal is the inverse FFT of its
+    /// bins X, and only magnitudes and real parts are used, which FFT(conj X) shares with
+    /// IFFT(X) = conj(FFT(conj X)). So one plan of length f/2 serves the real forward
+    /// transform and the bands at D = 2 alike (a plan's twiddles cost ~10 ms).
+    fft: Arc<dyn Fft<f32>>,
 }
 
 /// One thread's buffers for a band: spectrum → analytic signal, FFT scratch, compressed
@@ -251,7 +256,14 @@ pub(crate) fn features_with(
     let single = f_whole <= plan.fft_len;
     let f = if single { f_whole } else { plan.fft_len };
     // Set-up in parallel: a plan computes its twiddles (~15 ms for 2^20 points).
-    let (sampled, fwd) = rayon::join(|| bank.sample(f), || realfft::RealFftPlanner::<f32>::new().plan_fft_forward(f));
+    let (sampled, (fwd, half)) = rayon::join(
+        || bank.sample(f),
+        || {
+            let mut planner = FftPlanner::<f32>::new();
+            let fwd = realfft::RealToComplexEven::new(f, &mut planner); // f is even
+            (fwd, planner.plan_fft_forward(f / 2))
+        },
+    );
     let decs: Vec<usize> = sampled
         .iter()
         .enumerate()
@@ -322,21 +334,24 @@ pub(crate) fn features_with(
     let mut lens: Vec<usize> = decs.iter().map(|d| f / d).collect();
     lens.sort_unstable();
     lens.dedup();
-    let (iffts, first_spec) = rayon::join(
-        || lens.par_iter().map(|&n| FftPlanner::new().plan_fft_inverse(n)).collect::<Vec<Arc<dyn Fft<f32>>>>(),
+    let (ffts, first_spec) = rayon::join(
+        || {
+            let plan = |&n: &usize| if n == f / 2 { half.clone() } else { FftPlanner::new().plan_fft_forward(n) };
+            lens.par_iter().map(plan).collect::<Vec<Arc<dyn Fft<f32>>>>()
+        },
         || spectrum(block_span(0).2),
     );
     let bands: Vec<BandPlan> = sampled
         .into_iter()
         .zip(decs)
-        .map(|(s, dec)| BandPlan { sampled: s, dec, ifft: iffts[lens.binary_search(&(f / dec)).unwrap_or(0)].clone() })
+        .map(|(s, dec)| BandPlan { sampled: s, dec, fft: ffts[lens.binary_search(&(f / dec)).unwrap_or(0)].clone() })
         .collect();
 
     // Working buffers of the band loop, reused from band to band: fresh ones of these sizes
     // cost a page fault per 4 KiB, about as much time as the FFT that fills them.
     let scratch = Mutex::new(Vec::<Scratch>::new());
     let max_len = f / decs_min;
-    let max_scratch = bands.iter().map(|b| b.ifft.get_inplace_scratch_len()).max().unwrap_or(0);
+    let max_scratch = bands.iter().map(|b| b.fft.get_inplace_scratch_len()).max().unwrap_or(0);
 
     // Analytic signal of each band per block. With several blocks the low-pass band is
     // done separately below (its Hilbert tail outlives any margin).
@@ -361,11 +376,12 @@ pub(crate) fn features_with(
                 for (i, &g) in band.sampled.gains.iter().enumerate() {
                     let j = lo_bin + i;
                     // one-sided spectrum of the analytic signal: ×2 except DC and Nyquist
+                    // (conjugated: see BandPlan::fft)
                     let w = if j == 0 || j == f / 2 { 1.0 } else { 2.0 };
-                    buf[i] = spec[j] * (g * w);
+                    buf[i] = (spec[j] * (g * w)).conj();
                 }
-                fft.resize(band.ifft.get_inplace_scratch_len(), Complex::new(0.0, 0.0));
-                band.ifft.process_with_scratch(buf, fft);
+                fft.resize(band.fft.get_inplace_scratch_len(), Complex::new(0.0, 0.0));
+                band.fft.process_with_scratch(buf, fft);
                 // compressed envelope at instants a + i·d, only where this block's steps look
                 let di = d as i64;
                 let i0 = ((kern.m_lo(n0 as i64).max(0) - a).div_euclid(di) - 1).max(0) as usize;
@@ -412,13 +428,14 @@ pub(crate) fn features_with(
             let mut buf = vec![Complex::new(0.0f32, 0.0); len];
             for (i, &g) in band0.sampled.gains.iter().enumerate() {
                 let j = band0.sampled.lo + i;
+                // conjugated (see BandPlan::fft)
                 let v = spec[j] * g;
-                buf[j] += v;
+                buf[j] += v.conj();
                 if j > 0 {
-                    buf[len - j] += v.conj();
+                    buf[len - j] += v;
                 }
             }
-            band0.ifft.process(&mut buf);
+            band0.fft.process(&mut buf);
             let end = (start + hop).min(g1);
             let vals = (start..end).step_by(d0).map(|t| buf[((t - a) / d0 as i64) as usize].re / f as f32).collect();
             (start, vals)
