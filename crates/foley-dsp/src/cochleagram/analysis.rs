@@ -37,8 +37,8 @@ use crate::audio::simd::compressed_magnitude;
 use crate::audio::Waveform;
 use crate::error::{Error, Result};
 use rayon::prelude::*;
-use rustfft::num_complex::Complex;
 use realfft::RealToComplex;
+use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 use std::sync::{Arc, Mutex};
 
