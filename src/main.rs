@@ -39,6 +39,8 @@ enum Dsp {
 }
 
 fn main() {
+    // Freed buffers stay in the process for the next band (fewer page faults).
+    foley_dsp::util::keep_freed_memory();
     match Front::try_parse() {
         Ok(Front { quiet, command: Dsp::Features(a) }) => {
             // Media files (and WAV flavours hound cannot read) need FFmpeg: foley-torch has it.

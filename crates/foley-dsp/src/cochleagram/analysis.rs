@@ -19,8 +19,8 @@
 //! - The working-rate signal of a block is resampled from the input on demand.
 //! - A band's analytic signal needs only the band's own FFT bins: they are moved to
 //!   baseband and inverse-transformed at a reduced rate `rate / D` (D a power of two ≤ 16
-//!   with `rate/D ≥ MIN_SUB_RATE` and `rate/D ≥ OVERSAMPLE × bandwidth × MIN_SUB_RATE/(rate/D)`:
-//!   16× the bandwidth at 5 kHz, 8× at 10 kHz). Its magnitude at those
+//!   with `rate/D ≥ MIN_SUB_RATE` and `rate/D ≥ OVERSAMPLE × bandwidth × OVERSAMPLE_RATE/(rate/D)`:
+//!   16× the bandwidth at 5 kHz, 8× at 10 kHz, 32× at 2.5 kHz). Its magnitude at those
 //!   instants equals the full-rate analytic magnitude exactly; only the final low-pass to
 //!   `env_rate` sums over fewer points (a Riemann sum of a smooth kernel, with
 //!   Euler–Maclaurin end corrections; measured against D = 1 in the tests below).
@@ -45,13 +45,14 @@ use std::sync::{Arc, Mutex};
 /// Seconds of signal kept on each side of a block's useful part (impulse-response reach).
 const MARGIN_SECONDS: f64 = 6.4;
 /// A band's analytic signal at a reduced rate r is sampled at ≥ OVERSAMPLE × its bandwidth
-/// × MIN_SUB_RATE / r. The error of the envelope sum falls with r as well as with the
-/// oversampling (test `blockwise_equals_whole_signal`, per band, max over 40 s of noise):
-/// at r = 5 kHz, 16× keeps it below 7e-4 and 8× reaches 1e-3; at r = 10 kHz, 8× keeps it
-/// below 4e-4.
+/// × OVERSAMPLE_RATE / r. The error of the envelope sum falls with r as well as with the
+/// oversampling (test `blockwise_equals_whole_signal`, per band, max over 40 s of noise;
+/// ignored test `band_errors`): at r = 5 kHz, 16× keeps it below 7e-4 and 8× reaches 1e-3;
+/// at 10 kHz, 8× keeps it below 4e-4; at 2.5 kHz, 32× (or more) below 4.3e-4.
 const OVERSAMPLE: f64 = 16.0;
-/// Never reduce a band's analytic signal below this rate (Hz).
-const MIN_SUB_RATE: f64 = 5000.0;
+const OVERSAMPLE_RATE: f64 = 5000.0;
+/// Never reduce a band's analytic signal below this rate (Hz): the lowest measured.
+const MIN_SUB_RATE: f64 = 2500.0;
 
 /// How the signal is cut into blocks.
 #[derive(Clone, Copy, Debug)]
@@ -61,7 +62,7 @@ pub(crate) struct Plan {
     pub margin: usize,
     /// Compute band envelopes at reduced rates (false: every band at the working rate).
     pub decimate: bool,
-    /// Reduced rate r ≥ min_sub_rate and ≥ oversample × bandwidth × min_sub_rate / r.
+    /// Reduced rate r ≥ min_sub_rate and ≥ oversample × bandwidth × OVERSAMPLE_RATE / r.
     pub oversample: f64,
     pub min_sub_rate: f64,
 }
@@ -199,7 +200,7 @@ fn decimation(f: usize, bins: usize, rate: u32, two_sided: bool, plan: &Plan) ->
         && f / (dec * 2) >= 2 * need
         && {
             let r = rate as f64 / (dec * 2) as f64;
-            r >= plan.min_sub_rate && r * r >= plan.oversample * width_hz * plan.min_sub_rate
+            r >= plan.min_sub_rate && r * r >= plan.oversample * width_hz * OVERSAMPLE_RATE
         }
     {
         dec *= 2;
