@@ -3,19 +3,26 @@
 //! Data flows one way through typed stages:
 //! video → [`video`] frames (30 fps) → [`model`] → [`cochleagram::Cochleagram`] (90 Hz × 42)
 //! → [`synth`] / [`cochleagram::invert`] → [`audio::Waveform`] → WAV or muxed video.
-pub mod audio;
-pub mod cochleagram;
+// The sound core lives in crates/foley-dsp, without libtorch or FFmpeg (so that `foley
+// features` loads neither); its modules keep their paths here.
+pub use foley_dsp::{cochleagram, error, npy, util};
+/// Audio: [`foley_dsp::audio`], whose [`read_audio`](audio::read_audio) here also reads
+/// media files through FFmpeg (feature `video`).
+pub mod audio {
+    pub use foley_dsp::audio::*;
+    #[cfg(feature = "video")]
+    pub use crate::media_audio::read_audio;
+}
+#[cfg(feature = "video")]
+mod media_audio;
 pub mod dataset;
-pub mod error;
 pub mod export;
 pub mod model;
 pub mod eval;
-pub mod npy;
 #[cfg(feature = "video")]
 pub mod predict;
 pub mod train;
 pub mod synth;
-pub mod util;
 #[cfg(feature = "video")]
 pub mod video;
 

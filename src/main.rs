@@ -1,76 +1,72 @@
-//! `foley` command line: one subcommand per verb; all work is done by the library.
-use anyhow::Result;
+//! `foley`, the command line's front: it runs `features` and `invert` itself and hands
+//! everything else (the other subcommands, `--help`, `--version`, usage errors) to the
+//! complete command line `foley-torch`, installed beside it, by exec with the same arguments.
+//!
+//! Why two binaries: loading libtorch costs about 0.25 s, as long as `foley features` takes
+//! on a minute of audio, and FFmpeg's 130 libraries 0.02 s. This binary uses only the crate
+//! `foley-dsp` (never the `foley` library), so nothing in it references tch or FFmpeg and
+//! the linker records neither (`readelf -d target/release/foley`). `features` of a file
+//! that is not a WAV hound can read is handed to `foley-torch` too, which decodes it. Both binaries parse these two
+//! subcommands with the same argument types (src/cli/features.rs, src/cli/invert.rs), and
+//! all help text comes from `foley-torch`, so the two cannot disagree.
 use clap::{Parser, Subcommand};
+use std::ffi::OsString;
 
-mod cli;
+mod cli {
+    pub mod common;
+    pub mod features;
+    pub mod invert;
+    pub use common::progress_bar;
+}
 
 #[derive(Parser)]
-#[command(name = "foley", version, about = "Predict the sound of things being struck or scratched from silent video",
-    long_about = None, propagate_version = true)]
-struct Cli {
-    /// No progress bars or informational messages on stderr.
+#[command(name = "foley", disable_help_flag = true, disable_version_flag = true, disable_help_subcommand = true)]
+struct Front {
     #[arg(long, global = true)]
     quiet: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Dsp,
 }
 
 #[derive(Subcommand)]
-enum Command {
-    /// Greatest Hits data: generate a synthetic set, or validate a folder.
-    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset check data/synth")]
-    Dataset(cli::dataset::DatasetArgs),
-    /// Cochleagram (42 subband envelopes at 90 Hz) of an audio file or a video's audio track.
+enum Dsp {
+    #[command(disable_help_flag = true)]
     Features(cli::features::FeaturesArgs),
-    /// Parametric synthesis: a waveform whose cochleagram matches a .npy cochleagram.
+    #[command(disable_help_flag = true)]
     Invert(cli::invert::InvertArgs),
-    /// Show a video's streams (container, codec, size, rate, duration, frames, audio) and
-    /// optionally draw a contact sheet of what the model sees.
-    #[cfg(feature = "video")]
-    Inspect(cli::inspect::InspectArgs),
-    /// Predict the sound of a video: a WAV, or the video with the predicted sound track muxed in.
-    #[cfg(feature = "video")]
-    #[command(after_help = cli::predict::EXAMPLES)]
-    Predict(cli::predict::PredictArgs),
-    /// Batch prediction for a collection: parallel, resumable, shardable across machines.
-    #[cfg(feature = "video")]
-    #[command(after_help = cli::export::EXAMPLES)]
-    Export(cli::export::ExportArgs),
-    /// Sound banks for example-based synthesis.
-    #[command(subcommand)]
-    Bank(cli::bank::BankCommand),
-    /// Train the model on a Greatest-Hits-layout dataset; the run folder becomes a model directory.
-    Train(cli::train::TrainArgs),
-    /// Evaluate a model (and baselines) on a dataset split (SPEC §7): metrics.json + index.html.
-    #[cfg(feature = "video")]
-    Eval(cli::eval::EvalArgs),
+    #[command(external_subcommand)]
+    Other(#[allow(dead_code)] Vec<OsString>),
 }
 
 fn main() {
-    let cli = Cli::parse();
-    // Before any torch call: on a GPU machine, make the CUDA backend available.
-    foley::model::cuda::load_backend();
-    if let Err(e) = run(cli) {
-        // One line: the cause chain joined, file first (library errors name the file).
-        eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
-        std::process::exit(1);
+    // Freed buffers stay in the process for the next band (fewer page faults).
+    foley_dsp::util::keep_freed_memory();
+    match Front::try_parse() {
+        Ok(Front { quiet, command: Dsp::Features(a) }) => {
+            // Media files (and WAV flavours hound cannot read) need FFmpeg: foley-torch has it.
+            let read = |p: &std::path::Path| foley_dsp::audio::read_audio_with(p, Some(&|_: &std::path::Path| exec_torch()));
+            cli::common::exit_on_error(cli::features::run(a, quiet, read))
+        }
+        Ok(Front { quiet, command: Dsp::Invert(a) }) => cli::common::exit_on_error(cli::invert::run(a, quiet)),
+        // Another subcommand, help, version, or an error message to print: foley-torch's job.
+        _ => exec_torch(),
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
-    match cli.command {
-        Command::Dataset(a) => cli::dataset::run(a, cli.quiet),
-        Command::Features(a) => cli::features::run(a, cli.quiet),
-        Command::Invert(a) => cli::invert::run(a, cli.quiet),
-        #[cfg(feature = "video")]
-        Command::Inspect(args) => cli::inspect::run(args, cli.quiet),
-        #[cfg(feature = "video")]
-        Command::Predict(a) => cli::predict::run(a, cli.quiet),
-        Command::Bank(c) => cli::bank::run(c, cli.quiet),
-        #[cfg(feature = "video")]
-        Command::Export(a) => cli::export::run(a, cli.quiet),
-        Command::Train(a) => cli::train::run(a, cli.quiet),
-        #[cfg(feature = "video")]
-        Command::Eval(a) => cli::eval::run(a, cli.quiet),
-    }
+/// Replace this process by `foley-torch` from this binary's directory, same arguments
+/// (and the same argv[0], so usage lines still say `foley`); its exit status is ours.
+fn exec_torch() -> ! {
+    use std::os::unix::process::CommandExt;
+    let mut args = std::env::args_os();
+    let arg0 = args.next().unwrap_or_else(|| "foley".into());
+    let full = match std::env::current_exe() {
+        Ok(exe) => exe.with_file_name("foley-torch"),
+        Err(e) => {
+            eprintln!("error: cannot locate the foley binary to find foley-torch beside it: {e}");
+            std::process::exit(1);
+        }
+    };
+    let e = std::process::Command::new(&full).arg0(arg0).args(args).exec();
+    eprintln!("error: {}: {e} (foley runs it for every subcommand but features and invert; install both binaries together)", full.display());
+    std::process::exit(1);
 }

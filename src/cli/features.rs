@@ -2,8 +2,9 @@
 use super::progress_bar;
 use anyhow::{Context, Result};
 use clap::Args;
-use foley::cochleagram::{self, Params};
-use std::path::PathBuf;
+use foley_dsp::cochleagram::{self, Params};
+use foley_dsp::Waveform;
+use std::path::{Path, PathBuf};
 
 /// Cochleagram analysis parameters (SPEC §2), shared by `features` and `invert`.
 #[derive(Args, Clone, Debug)]
@@ -56,10 +57,12 @@ pub struct FeaturesArgs {
     pub analysis: AnalysisArgs,
 }
 
-pub fn run(a: FeaturesArgs, quiet: bool) -> Result<()> {
+/// `read_audio`: `foley::audio::read_audio`, or in the `foley` front a reader that hands
+/// media files to `foley-torch` (see src/main.rs).
+pub fn run(a: FeaturesArgs, quiet: bool, read_audio: impl FnOnce(&Path) -> foley_dsp::Result<Waveform>) -> Result<()> {
     let params = a.analysis.params();
     params.validate()?;
-    let wave = foley::audio::read_audio(&a.input)?;
+    let wave = read_audio(&a.input)?;
     let bar = progress_bar(0, quiet || wave.duration() < 10.0, "features");
     let coch = cochleagram::features_progress(&wave, &params, &|done, total| {
         bar.set_length(total);

@@ -3,8 +3,8 @@ use super::features::AnalysisArgs;
 use super::progress_bar;
 use anyhow::{Context, Result};
 use clap::Args;
-use foley::audio::{write_wav, SampleFormat};
-use foley::cochleagram::{self, Cochleagram, InvertParams};
+use foley_dsp::audio::{write_wav, SampleFormat};
+use foley_dsp::cochleagram::{self, Cochleagram, InvertParams};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

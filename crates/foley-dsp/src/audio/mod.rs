@@ -1,11 +1,12 @@
-//! Audio: the [`Waveform`] type (samples that know their rate), WAV I/O, decoding any
-//! media file's audio track ([`read_audio`]) and band-limited resampling ([`resample`]).
+//! Audio: the [`Waveform`] type (samples that know their rate), WAV I/O ([`read_audio`];
+//! `foley::audio::read_audio` adds media files through FFmpeg) and band-limited
+//! resampling ([`resample`]).
 mod decode;
 pub(crate) mod resample;
 pub(crate) mod simd;
 mod wav;
 
-pub use decode::read_audio;
+pub use decode::{read_audio, read_audio_with};
 pub use resample::{resample, Resampler};
 pub use wav::{read_wav, write_wav, SampleFormat};
 

@@ -1,5 +1,6 @@
 //! Analysis parameters and the half-cosine ERB filter bank of SPEC §2 step 4.
 use crate::error::{Error, Result};
+use rayon::prelude::*;
 
 /// Cochleagram analysis parameters (SPEC §2). `Default` gives the SPEC values.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -78,6 +79,8 @@ pub struct FilterBank {
     params: Params,
     /// `bands + 2` cut-offs in Hz, equally spaced in ERB from `low` to `high`.
     cutoffs: Vec<f64>,
+    /// Their ERB numbers.
+    erbs: Vec<f64>,
 }
 
 /// A band's response sampled on an FFT grid: gains of bins `lo ..= lo + gains.len() - 1`,
@@ -93,8 +96,9 @@ impl FilterBank {
         params.validate()?;
         let n = params.bands + 2;
         let (e0, e1) = (erb(params.low), erb(params.high));
-        let cutoffs = (0..n).map(|i| erb_inv(e0 + (e1 - e0) * i as f64 / (n - 1) as f64)).collect();
-        Ok(FilterBank { params: params.clone(), cutoffs })
+        let cutoffs: Vec<f64> = (0..n).map(|i| erb_inv(e0 + (e1 - e0) * i as f64 / (n - 1) as f64)).collect();
+        let erbs = cutoffs.iter().map(|&c| erb(c)).collect();
+        Ok(FilterBank { params: params.clone(), cutoffs, erbs })
     }
     pub fn params(&self) -> &Params {
         &self.params
@@ -132,7 +136,7 @@ impl FilterBank {
         if f <= lo || f >= hi {
             return 0.0;
         }
-        let (el, eh) = (erb(lo), erb(hi));
+        let (el, eh) = (self.erbs[k - 1], self.erbs[k + 1]);
         let (mid, width) = ((el + eh) / 2.0, eh - el);
         (std::f64::consts::PI * (erb(f) - mid) / width).cos()
     }
@@ -163,11 +167,12 @@ impl FilterBank {
     }
 
     /// Every band sampled on the bins `0 ..= fft_len/2` of a real FFT of length `fft_len`
-    /// at the working rate.
+    /// at the working rate (bands in parallel).
     pub fn sample(&self, fft_len: usize) -> Vec<SampledBand> {
         let df = self.params.rate as f64 / fft_len as f64;
         let nbins = fft_len / 2 + 1;
         (0..self.len())
+            .into_par_iter()
             .map(|k| {
                 let (lo_f, hi_f) = self.support(k);
                 let lo = ((lo_f / df).floor().max(0.0) as usize).min(nbins - 1);

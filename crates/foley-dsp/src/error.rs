@@ -1,5 +1,7 @@
-//! One error type for the library. Every variant that concerns a file names it, so that
-//! `main` can print a single line: file, what was wrong, what to do.
+//! One error type for the library (`foley` re-exports it). Every variant that concerns a
+//! file names it, so that `main` can print a single line: file, what was wrong, what to do.
+//! It has no libtorch variant (this crate must not link tch): torch failures are mapped
+//! where they happen, naming the file or parameter.
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -14,9 +16,6 @@ pub enum Error {
     /// A parameter (flag, config value) is out of range.
     #[error("invalid parameter: {0}")]
     Param(String),
-    /// Errors from libtorch.
-    #[error("torch: {0}")]
-    Torch(#[from] tch::TchError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
