@@ -50,6 +50,9 @@ enum Command {
 }
 
 fn main() {
+    // Every command here runs torch or FFmpeg on tens of MB per step or chunk: keep freed
+    // buffers instead of faulting them in again (predict: 0.58 → 0.55 s with the next one).
+    foley::util::keep_freed_memory();
     let cli = Cli::parse();
     // Before any torch call: on a GPU machine, make the CUDA backend available.
     foley::model::cuda::load_backend();

@@ -82,7 +82,6 @@ pub struct TrainArgs {
 }
 
 pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
-    foley::util::keep_freed_memory();
     let mut cfg = match &a.config {
         Some(p) => TrainConfig::from_toml_file(p)?,
         None => TrainConfig::default(),
