@@ -158,7 +158,12 @@ fn walk(root: &Path, dir: &Path, exclude: Option<&Path>, out: &mut Vec<(PathBuf,
 }
 
 fn discover_list(file: &Path) -> Result<Vec<(PathBuf, String)>> {
-    let text = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+    const WANTED: &str = "--input takes a folder of videos or a text list of video paths, one per line";
+    if is_video_name(file) {
+        return Err(Error::bad(file, format!("{WANTED} (for one video: foley predict VIDEO -o OUT.wav)")));
+    }
+    let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::bad(file, format!("not text: {WANTED}")))?;
     let base = file.parent().unwrap_or(Path::new(""));
     let mut v = Vec::new();
     for line in text.lines() {

@@ -139,6 +139,14 @@ fn list_discovery_resolves_against_the_list_folder() {
     assert!(e.contains("in.txt") && e.contains("no input"), "{e}");
     let e = discover(&Source::List(d.path().join("missing.txt")), None).unwrap_err().to_string();
     assert!(e.contains("missing.txt"), "{e}");
+    // A video or a binary file given as --input says what --input takes.
+    let video = d.path().join("clip.mp4");
+    std::fs::write(&video, [0u8, 159, 146, 150]).unwrap();
+    let e = discover(&Source::from_input(&video), None).unwrap_err().to_string();
+    assert!(e.contains("clip.mp4") && e.contains("foley predict"), "{e}");
+    std::fs::write(&list, [0u8, 159, 146, 150]).unwrap();
+    let e = discover(&Source::List(list.clone()), None).unwrap_err().to_string();
+    assert!(e.contains("in.txt") && e.contains("not text"), "{e}");
 }
 
 #[test]
