@@ -6,9 +6,10 @@
 //! on a minute of audio, and FFmpeg's 130 libraries 0.02 s. This binary uses only the crate
 //! `foley-dsp` (never the `foley` library), so nothing in it references tch or FFmpeg and
 //! the linker records neither (`readelf -d target/release/foley`). `features` of a file
-//! that is not a WAV hound can read is handed to `foley-torch` too, which decodes it. Both binaries parse these two
-//! subcommands with the same argument types (src/cli/features.rs, src/cli/invert.rs), and
-//! all help text comes from `foley-torch`, so the two cannot disagree.
+//! that is not a WAV hound can read is handed to `foley-torch` too, which decodes it. Both
+//! binaries parse these two subcommands with the same argument types (src/cli/features.rs,
+//! src/cli/invert.rs), and all help text comes from `foley-torch`, so the two cannot
+//! disagree.
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 

@@ -5,7 +5,7 @@
 use crate::audio::Waveform;
 use crate::error::{Error, Result};
 use ffmpeg_next as ffmpeg;
-use ffmpeg::format::sample::{Sample, Type};
+use ffmpeg::format::sample::Sample;
 use std::path::Path;
 
 /// Decode the first audio stream of `path`.
@@ -76,9 +76,7 @@ fn append_mono(frame: &ffmpeg::frame::Audio, out: &mut Vec<f32>) -> std::result:
     let start = out.len();
     out.resize(start + n, 0.0);
     let dst = &mut out[start..];
-    let planar = matches!(fmt, Sample::U8(Type::Planar) | Sample::I16(Type::Planar) | Sample::I32(Type::Planar)
-        | Sample::I64(Type::Planar) | Sample::F32(Type::Planar) | Sample::F64(Type::Planar));
-    if planar {
+    if fmt.is_planar() {
         for c in 0..ch {
             let plane = frame.data(c);
             if plane.len() < n * bps {

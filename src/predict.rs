@@ -65,7 +65,6 @@ pub struct SynthOptions {
 /// Half-width of the running minimum that separates the background from hits (s).
 pub const BACKGROUND_SECONDS: f64 = 0.25;
 
-
 impl Default for SynthOptions {
     fn default() -> Self {
         SynthOptions {
@@ -281,7 +280,7 @@ impl Synthesis for synth::Renderer {
 /// cross-fades over ±`OVERLAP/2` steps around the chunk boundary (the noise carriers of two
 /// chunks are independent, so equal power keeps the level).
 pub struct Parametric<'a> {
-    coch: std::borrow::Cow<'a, Cochleagram>,
+    coch: &'a Cochleagram,
     params: cochleagram::InvertParams,
     /// Output samples per envelope step.
     per_step: f64,
@@ -301,9 +300,6 @@ pub const OVERLAP: usize = 20;
 
 impl<'a> Parametric<'a> {
     pub fn new(coch: &'a Cochleagram, params: cochleagram::InvertParams) -> Self {
-        Self::from_cow(std::borrow::Cow::Borrowed(coch), params)
-    }
-    fn from_cow(coch: std::borrow::Cow<'a, Cochleagram>, params: cochleagram::InvertParams) -> Self {
         let per_step = params.rate as f64 / coch.rate;
         let len = (coch.frames() as f64 * per_step).round() as usize;
         let mut p = Parametric { coch, params, per_step, len, chunks: 1, chunk: CHUNK, overlap: OVERLAP, cache: Vec::new() };

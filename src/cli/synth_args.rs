@@ -23,8 +23,8 @@ pub struct SynthArgs {
     /// Seed of random choices (parametric noise, random retrieval): same seed, same output.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Example synthesis: leave the non-hit background silent instead of filling it by
-    /// parametric synthesis.
+    /// Example synthesis: leave the non-hit background silent instead of filling it with
+    /// noise shaped to the predicted background.
     #[arg(long)]
     pub no_background: bool,
     /// Output sample rate (Hz).

@@ -97,8 +97,9 @@ pub fn read_times(path: &Path) -> Result<Vec<Action>> {
 
 impl Dataset {
     /// Open a dataset folder: reads the split lists and every listed clip's annotations and
-    /// checks that its video and audio files exist (in a build with the `video` feature). Fails on the first problem, naming the
-    /// file (and line); `foley dataset check` lists all problems instead.
+    /// checks that its video and audio files exist (in a build with the `video` feature).
+    /// Fails on the first problem, naming the file (and line); `foley dataset check` lists
+    /// all problems instead.
     pub fn open(dir: &Path) -> Result<Dataset> {
         if !dir.is_dir() {
             return Err(Error::bad(dir, "not a directory (expected a Greatest-Hits-layout dataset folder)"));

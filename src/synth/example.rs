@@ -17,8 +17,8 @@ pub enum Retrieval {
     /// Guided by the model's auxiliary read-out: among the entries of the material it
     /// predicts at the hit, the one whose loudness-normalised window is nearest to the
     /// predicted one, scaled to the geometric mean of the loudness it predicts for the hit
-    /// and the predicted window's loudness. Falls back to the
-    /// `nearest` behaviour for what the model does not read out (or the bank lacks).
+    /// and the predicted window's loudness. Falls back to the `nearest` behaviour for what
+    /// the model does not read out (or the bank lacks).
     #[default]
     Material,
     /// The entry whose loudness-normalised window is nearest to the predicted one, scaled to

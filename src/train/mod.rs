@@ -259,8 +259,8 @@ pub struct ValMetrics {
     pub onset_recall: f64,
     pub onset_f1: f64,
     /// The onset-strength threshold of that best F1, in the units of
-    /// `synth::HitParams::threshold` (mean rise per band and step): the hit-detection threshold
-    /// calibrated on validation, which `foley train` stores in the model's config.json.
+    /// `synth::HitParams::threshold` (mean rise per band and step). Reported only: hit
+    /// detection keeps its own default (`--threshold`).
     #[serde(default)]
     pub onset_threshold: f32,
     /// Pearson correlation, over annotated actions, of predicted and real loudness (the
@@ -801,7 +801,7 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                         let rate = steps_this_run as f64 / (elapsed(&started) - elapsed_before).max(1e-9);
                         let est = state.step + ((bs - elapsed(&started)) * rate * 0.9).max(0.0) as usize;
                         // Never past the epoch limit (at it, training ends here).
-                state.total_steps = est.max(state.step + 1).min(spe * config.epochs);
+                        state.total_steps = est.max(state.step + 1).min(spe * config.epochs);
                         bar.set_length(state.total_steps as u64);
                         planned_once = true;
                     }
