@@ -28,7 +28,7 @@ fn toy_data() -> TrainData {
 }
 
 fn opts(run: &std::path::Path) -> TrainOptions {
-    TrainOptions { run: run.to_path_buf(), device: Device::Cpu, resume: false, minutes: None, max_steps: None, quiet: true }
+    TrainOptions { run: run.to_path_buf(), device: Device::Cpu, resume: false, minutes: None, max_steps: None, quiet: true, trace: None }
 }
 
 fn predict(model: &Model, clip: &foley::dataset::cache::CachedClip, chunk: usize) -> Vec<f32> {
@@ -233,4 +233,52 @@ fn time_budget_beyond_the_epoch_limit_stops_at_the_limit() {
     o.minutes = Some(30.0);
     let s = train::train(&toy_data(), &tiny_train_config(), &o).unwrap();
     assert_eq!(s.steps, 30);
+}
+
+#[test]
+fn trace_records_each_step_from_the_starting_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = toy_data();
+    let cfg = tiny_train_config();
+    let trace = dir.path().join("trace.jsonl");
+    let mut o = opts(&dir.path().join("run"));
+    o.max_steps = Some(3);
+    o.trace = Some(trace.clone());
+    train::train(&data, &cfg, &o).unwrap();
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&trace).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.iter().map(|l| l["step"].as_u64().unwrap()).collect::<Vec<_>>(), vec![0, 1, 2]);
+    // The starting weights are those of a fresh model of the same seed.
+    let init = tch::Tensor::read_safetensors(dir.path().join("trace.init.safetensors")).unwrap();
+    let norm = train::compute_normalization(&data.train, &cfg.model);
+    let model = Model::new_seeded(cfg.model.clone(), norm, Device::Cpu, cfg.seed).unwrap();
+    for (name, t) in model.weights() {
+        let u = &init.iter().find(|(m, _)| *m == format!("model.{name}")).unwrap_or_else(|| panic!("{name} missing")).1;
+        assert!(t.equal(u), "{name} is not the starting weight");
+    }
+    // From them, the first traced windows give the first traced loss.
+    let wins: Vec<train::sampler::Window> = lines[0]["windows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| train::sampler::Window {
+            clip: data.train.iter().position(|c| c.id == w[0].as_str().unwrap()).unwrap(),
+            start: w[1].as_u64().unwrap() as usize,
+            flip: w[2].as_bool().unwrap(),
+        })
+        .collect();
+    assert_eq!(wins.len(), cfg.batch);
+    let m = &cfg.model;
+    let b = train::sampler::fill_batch(&data.train, &wins, cfg.window, m.steps_per_frame, m.fps);
+    let (bs, ts) = (cfg.batch as i64, (cfg.window * m.steps_per_frame) as i64);
+    let frames = tch::Tensor::from_slice(&b.frames).view([bs, cfg.window as i64 + 2, m.height as i64, m.width as i64, 3]);
+    let (pred, aux) = model.net().forward_train(&frames);
+    let mut loss = model.net().loss(&pred, &tch::Tensor::from_slice(&b.targets).view([bs, ts, m.bands as i64]));
+    if let Some(logits) = aux {
+        let v = |x: &[f32]| tch::Tensor::from_slice(x).view([bs, ts]);
+        let (extra, _, _) = model.net().aux_loss(&logits, &v(&b.onset), &tch::Tensor::from_slice(&b.material).view([bs, ts]), &v(&b.log_loudness));
+        loss = loss + extra;
+    }
+    let want = lines[0]["loss"].as_f64().unwrap();
+    assert!((loss.double_value(&[]) - want).abs() < 1e-5, "{} vs traced {want}", loss.double_value(&[]));
 }

@@ -11,6 +11,7 @@ It writes its final weights (after each epoch's validation) as a foley model dir
 
 Usage:
   tools/baseline_train.py --data DIR --out RUN [--minutes M] [--threads N] [--device cpu|cuda]
+  tools/baseline_train.py --data DIR --replay TRACE   (see tools/replay_check)
 Reads the model/training defaults from `foley`'s own config (pass --config-json, the
 output of `foley train --print-config`).
 """
@@ -257,16 +258,79 @@ def write_safetensors(path, tensors):
     os.replace(tmp, path)
 
 
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        b = f.read()
+    n = struct.unpack("<Q", b[:8])[0]
+    dtypes = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32, "U8": np.uint8}
+    out = {}
+    for name, v in json.loads(b[8:8 + n]).items():
+        if name == "__metadata__":
+            continue
+        s, e = v["data_offsets"]
+        out[name] = np.frombuffer(b, dtype=dtypes[v["dtype"]], count=(e - s) // np.dtype(dtypes[v["dtype"]]).itemsize,
+                                  offset=8 + n + s).reshape(v["shape"])
+    return out
+
+
+def replay(args, tc, m, train):
+    """Redo `foley train --trace`'s steps here: same starting weights and optimiser state (its
+    TRACE.init.safetensors checkpoint), same windows, same learning rates. Prints both losses
+    per step; exits 1 if they differ by more than --tolerance within the first --steps steps."""
+    ck = read_safetensors(os.path.splitext(args.replay)[0] + ".init.safetensors")
+    state = json.loads(bytes(ck["state"]).decode())
+    norm = state["model_file"]["normalization"]
+    net = Net(m, norm)
+    net.load_state_dict({k[6:]: torch.from_numpy(v.copy()) for k, v in ck.items() if k.startswith("model.")}, strict=True)
+    opt = torch.optim.Adam(net.parameters(), lr=tc["lr"], weight_decay=tc["weight_decay"])
+    if state["step"] > 0:
+        for name, p in net.named_parameters():
+            opt.state[p] = {"step": torch.tensor(float(state["step"])), "exp_avg": torch.from_numpy(ck["adam.m." + name].copy()),
+                            "exp_avg_sq": torch.from_numpy(ck["adam.v." + name].copy())}
+    by_id = {c["id"]: i for i, c in enumerate(train)}
+    worst, first_off = 0.0, None
+    print(f"{'step':>5}{'foley loss':>14}{'script loss':>14}{'difference':>12}")
+    for k, line in enumerate(open(args.replay)):
+        r = json.loads(line)
+        wins = [(by_id[i], s, f) for i, s, f in r["windows"]]
+        frames, target, onset, material = make_batch(train, wins, tc["window"], m["steps_per_frame"], m["fps"])
+        pred, _ = net(frames)
+        loss = robust_loss(pred, target, m["loss_eps"], m.get("loss", "robust"))
+        if net.n_aux:
+            loss = loss + aux_loss(net.last_aux, onset, material, m)
+        opt.zero_grad()
+        loss.backward()
+        if tc["grad_clip"] > 0:
+            torch.nn.utils.clip_grad_norm_(net.parameters(), tc["grad_clip"])
+        for g in opt.param_groups:
+            g["lr"] = r["lr"]
+        opt.step()
+        d = loss.item() - r["loss"]
+        print(f"{r['step']:5d}{r['loss']:14.6f}{loss.item():14.6f}{d:12.2e}", flush=True)
+        if k < args.steps:
+            worst = max(worst, abs(d))
+            if first_off is None and abs(d) > args.tolerance:
+                first_off = r["step"]
+    print(f"largest difference over the first {args.steps} steps: {worst:.2e} (tolerance {args.tolerance:g})")
+    if first_off is not None:
+        raise SystemExit(f"replay: the losses differ by more than {args.tolerance:g} from step {first_off}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
     ap.add_argument("--config-json", required=True, help="foley's training config as JSON (foley train --print-config)")
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--cache", default=None)
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--replay", help="a `foley train --trace` file: redo its steps and compare the losses")
+    ap.add_argument("--steps", type=int, default=10, help="with --replay: steps that must agree")
+    ap.add_argument("--tolerance", type=float, default=1e-4, help="with --replay: largest allowed loss difference")
     args = ap.parse_args()
+    if not args.replay and not args.out:
+        ap.error("give --out RUN (or --replay TRACE)")
     if args.threads:
         torch.set_num_threads(args.threads)
     tc = json.load(open(args.config_json))
@@ -284,6 +348,8 @@ def main():
         picks = {int((i + 0.5) * k) for i in range(nv)}
         val = [c for i, c in enumerate(train) if i in picks]
         train = [c for i, c in enumerate(train) if i not in picks]
+    if args.replay:
+        return replay(args, tc, m, train)
     norm = normalization(train, m["bands"])
     dev = torch.device(args.device)
     net = Net(m, norm).to(dev)

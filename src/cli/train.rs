@@ -79,6 +79,14 @@ pub struct TrainArgs {
     /// Print the effective training config (defaults + --config + --epochs) as JSON and stop.
     #[arg(long)]
     print_config: bool,
+    /// Stop after this many training steps (of this invocation).
+    #[arg(long)]
+    max_steps: Option<usize>,
+    /// Write every step's windows, learning rate and loss to FILE (JSON lines), and the weights
+    /// before the first step to FILE.init.safetensors: what `tools/replay_check` replays in
+    /// PyTorch to check that both compute the same training step.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
 }
 
 pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
@@ -141,7 +149,15 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
             device
         );
     }
-    let opts = TrainOptions { run: out.clone(), device, resume: a.resume, minutes: a.minutes, max_steps: None, quiet };
+    let opts = TrainOptions {
+        run: out.clone(),
+        device,
+        resume: a.resume,
+        minutes: a.minutes,
+        max_steps: a.max_steps,
+        quiet,
+        trace: a.trace.clone(),
+    };
     let s = train::train(&data, &cfg, &opts)?;
     if let (Some(dir), false) = (&a.data, a.no_bank) {
         // The run folder is a model directory: give it the sound bank example synthesis needs.

@@ -1,6 +1,6 @@
 //! Adam (Kingma & Ba) on tensors, with its state exposed so checkpoints resume exactly
 //! (tch's built-in optimiser does not expose its moment estimates).
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 pub struct Adam {
     pub beta1: f64,
@@ -40,32 +40,34 @@ impl Adam {
     }
 
     /// Scale gradients so their global L2 norm is at most `max_norm`; returns the norm before.
+    /// The operations are those of PyTorch's `clip_grad_norm_` on CPU (per-tensor norms, the
+    /// norm of those, coefficient `(norm + 1e-6)⁻¹·max_norm` clamped at 1, every gradient
+    /// multiplied by it), so the two round alike (`tools/replay_check`).
     pub fn clip_grad_norm(&mut self, max_norm: f64) -> f64 {
-        let grads: Vec<Tensor> = self.vars.iter().map(|v| v.grad()).filter(|g| g.defined()).collect();
+        let mut grads: Vec<Tensor> = self.vars.iter().map(|v| v.grad()).filter(|g| g.defined()).collect();
         if grads.is_empty() {
             return 0.0;
         }
-        let total = tch::no_grad(|| {
-            let sq: Vec<Tensor> = grads.iter().map(|g| g.square().sum(Kind::Float)).collect();
-            Tensor::stack(&sq, 0).sum(Kind::Float).sqrt().double_value(&[])
-        });
-        if max_norm > 0.0 && total > max_norm {
-            let s = max_norm / (total + 1e-6);
-            tch::no_grad(|| {
-                for mut g in grads {
-                    let _ = g.g_mul_scalar_(s);
+        tch::no_grad(|| {
+            let norms: Vec<Tensor> = grads.iter().map(|g| g.norm()).collect();
+            let total = Tensor::stack(&norms, 0).norm();
+            if max_norm > 0.0 {
+                let coef = ((&total + 1e-6).reciprocal() * max_norm).clamp_max(1.0);
+                for g in &mut grads {
+                    let _ = g.g_mul_(&coef);
                 }
-            });
-        }
-        total
+            }
+            total.double_value(&[])
+        })
     }
 
-    /// One update with learning rate `lr`.
+    /// One update with learning rate `lr`, in the operations (and so the rounding) of
+    /// PyTorch's `torch.optim.Adam` on CPU.
     pub fn step(&mut self, lr: f64) {
         self.step += 1;
         let (b1, b2) = (self.beta1, self.beta2);
-        let bc1 = 1.0 - b1.powi(self.step as i32);
-        let bc2 = 1.0 - b2.powi(self.step as i32);
+        let step_size = lr / (1.0 - b1.powi(self.step as i32));
+        let bc2_sqrt = (1.0 - b2.powi(self.step as i32)).sqrt();
         tch::no_grad(|| {
             for ((var, m), v) in self.vars.iter_mut().zip(&mut self.m).zip(&mut self.v) {
                 let g = var.grad();
@@ -73,11 +75,10 @@ impl Adam {
                     continue;
                 }
                 let g = if self.weight_decay > 0.0 { &g + &*var * self.weight_decay } else { g };
-                let _ = m.g_mul_scalar_(b1).g_add_(&(&g * (1.0 - b1)));
-                let _ = v.g_mul_scalar_(b2).g_add_(&(g.square() * (1.0 - b2)));
-                let denom = (&*v / bc2).sqrt() + self.eps;
-                let upd = &*m / &denom * (lr / bc1);
-                let _ = var.g_sub_(&upd);
+                let _ = m.lerp_(&g, 1.0 - b1);
+                let _ = v.g_mul_scalar_(b2).g_add_(&(&g * (1.0 - b2) * &g));
+                let denom = v.sqrt() / bc2_sqrt + self.eps;
+                let _ = var.g_add_(&(&*m * -step_size / denom));
             }
         });
     }

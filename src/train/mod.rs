@@ -223,6 +223,9 @@ pub struct TrainOptions {
     /// Stop after this many steps of this invocation (used to test resume).
     pub max_steps: Option<usize>,
     pub quiet: bool,
+    /// Write each step's windows, learning rate and loss here (JSON lines), and the state
+    /// before the first step beside it (`<trace>.init.safetensors`, a checkpoint).
+    pub trace: Option<PathBuf>,
 }
 
 /// One line of `metrics.jsonl`.
@@ -440,12 +443,13 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
             }
         }
         for e in c.events.iter().filter(|e| e.time < usable as f64 / cfg.fps) {
-            let step = crate::synth::step_of(e.time, rate).round() as usize;
+            // The read-out is queried where training labels it: from the annotated step on.
+            let step = (e.time * rate).round() as usize;
             if let Some(l) = guide.loudness_at_hit(step) {
                 let real = crate::synth::hit_log_loudness(&c.coch, bands, rate, e.time);
                 head_loud.push((l.ln() as f64, real as f64));
             }
-            if let (Some((m, _)), Some(truth)) = (guide.material_at_hit((e.time * rate).round() as usize), &e.material) {
+            if let (Some((m, _)), Some(truth)) = (guide.material_at_hit(step), &e.material) {
                 head_mat.push((m.as_str() == truth.as_str()) as u8 as f64);
             }
         }
@@ -508,6 +512,10 @@ fn checkpoint_path(run: &Path) -> PathBuf {
 }
 
 fn save_checkpoint(run: &Path, model: &Model, opt: &Adam, state: &State) -> Result<()> {
+    save_checkpoint_to(&checkpoint_path(run), model, opt, state)
+}
+
+fn save_checkpoint_to(path: &Path, model: &Model, opt: &Adam, state: &State) -> Result<()> {
     let mut tensors: Vec<(String, Tensor)> = model.weights().into_iter().map(|(n, t)| (format!("model.{n}"), t)).collect();
     for (i, name) in opt.names().iter().enumerate() {
         tensors.push((format!("adam.m.{name}"), opt.m[i].detach().to_device(Device::Cpu).contiguous()));
@@ -515,7 +523,7 @@ fn save_checkpoint(run: &Path, model: &Model, opt: &Adam, state: &State) -> Resu
     }
     let json = serde_json::to_vec(state).map_err(|e| Error::Param(e.to_string()))?;
     tensors.push(("state".into(), Tensor::from_slice(&json)));
-    crate::model::write_tensors(&checkpoint_path(run), &tensors)
+    crate::model::write_tensors(path, &tensors)
 }
 
 fn load_checkpoint(run: &Path) -> Result<(State, Vec<(String, Tensor)>)> {
@@ -714,6 +722,14 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
     let (h, wd) = (mcfg.height as i64, mcfg.width as i64);
     let spf = mcfg.steps_per_frame;
     let mut planned_once = state.step > 0;
+    let mut trace = match &opts.trace {
+        Some(p) => {
+            let init = p.with_extension("init.safetensors");
+            save_checkpoint_to(&init, &model, &opt, &state)?;
+            Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| Error::io(p, e))?))
+        }
+        None => None,
+    };
 
     'epochs: while state.epoch < config.epochs.max(1) && state.step < state.total_steps {
         let plan = sampler::epoch_plan(&data.train, &scfg, state.epoch as u64);
@@ -733,7 +749,7 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                     }
                 }
             });
-            for _ in start_batch..spe {
+            for bi in start_batch..spe {
                 if state.step >= state.total_steps
                     || opts.max_steps.is_some_and(|m| steps_this_run >= m)
                     || budget_s.is_some_and(|bs| elapsed(&started) >= bs)
@@ -764,6 +780,13 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                 let lv = loss.double_value(&[]);
                 if !lv.is_finite() {
                     return Err(Error::Param(format!("training diverged (loss {lv}) at step {}; lower lr", state.step)));
+                }
+                if let (Some(f), Some(p)) = (trace.as_mut(), &opts.trace) {
+                    use std::io::Write;
+                    let wins: Vec<(&str, usize, bool)> =
+                        batches[bi].iter().map(|w| (data.train[w.clip].id.as_str(), w.start, w.flip)).collect();
+                    let line = serde_json::json!({ "step": state.step, "lr": lr, "loss": lv, "windows": wins });
+                    writeln!(f, "{line}").and_then(|_| f.flush()).map_err(|e| Error::io(p, e))?;
                 }
                 wait_s += (t1 - t0).as_secs_f64();
                 step_s += t0.elapsed().as_secs_f64();
