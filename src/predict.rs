@@ -7,7 +7,7 @@
 //! block by block ([`Synthesis::render`]) straight into the output WAV.
 use crate::cochleagram::{self, Cochleagram};
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{Model, ModelConfig};
 use crate::synth::{self, Bank, ExampleParams, HitParams, Guide, PlacedHit, Retrieval};
 use crate::Waveform;
 use std::path::{Path, PathBuf};
@@ -165,68 +165,100 @@ impl Pipeline {
     /// frames expected)`).
     #[cfg(feature = "video")]
     pub fn cochleagram(&self, video: &Path, progress: &dyn Fn(u64, u64)) -> Result<Predicted> {
-        use crate::video;
-        const FRAMES_PER_PUSH: usize = 32;
+        self.cochleagram_from(DecodeAhead::start(video, self.model.config()), progress)
+    }
+
+    /// [`Pipeline::cochleagram`] from frames already being decoded (started before the model
+    /// was loaded, so that the two overlap).
+    #[cfg(feature = "video")]
+    pub fn cochleagram_from(&self, frames: DecodeAhead, progress: &dyn Fn(u64, u64)) -> Result<Predicted> {
         let c = self.model.config();
-        let cfg = video::SampleConfig { width: c.width, height: c.height, fps: c.fps, ..Default::default() };
-        // Decoding runs on a second thread, a few chunks ahead, while the model works on the
-        // last chunk (the FFmpeg objects stay on the thread that opened them).
-        std::thread::scope(|scope| -> Result<Predicted> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Vec<u8>>>>(2);
-            let (info_tx, info_rx) = std::sync::mpsc::channel::<u64>();
-            scope.spawn(move || {
-                let frames = match video::open_frames(video, &cfg) {
-                    Ok(f) => f,
-                    Err(e) => return drop(tx.send(Err(e))),
-                };
-                let _ = info_tx.send(frames.info().sampled_frames(cfg.fps));
-                let mut chunk = Vec::with_capacity(FRAMES_PER_PUSH);
-                for f in frames {
-                    match f {
-                        Ok(f) => chunk.push(f.rgb),
-                        Err(e) => return drop(tx.send(Err(e))),
-                    }
-                    if chunk.len() == FRAMES_PER_PUSH && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
-                        return;
-                    }
-                }
-                if !chunk.is_empty() {
-                    let _ = tx.send(Ok(chunk));
-                }
-            });
-            let mut predictor = self.model.predictor();
-            let mut data = Vec::new();
-            let mut guide = Guide::default();
-            let (mut n, mut expected) = (0u64, 0u64);
-            for chunk in rx {
-                let chunk = chunk?;
-                if let Ok(e) = info_rx.try_recv() {
-                    expected = e;
-                }
-                n += chunk.len() as u64;
-                let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
-                data.extend(predictor.push_images(&refs)?.data);
-                if let Some(m) = predictor.take_guide() {
-                    guide.extend(m);
-                }
-                progress(n, expected.max(n));
+        if (frames.width, frames.height, frames.fps) != (c.width, c.height, c.fps) {
+            return Err(Error::Param(format!(
+                "frames decoded at {}x{} {} fps, the model wants {}x{} {} fps",
+                frames.width, frames.height, frames.fps, c.width, c.height, c.fps
+            )));
+        }
+        let mut predictor = self.model.predictor();
+        let mut data = Vec::new();
+        let mut guide = Guide::default();
+        let (mut n, mut expected) = (0u64, 0u64);
+        for chunk in &frames.chunks {
+            let chunk = chunk?;
+            if let Ok(e) = frames.expected.try_recv() {
+                expected = e;
             }
-            if n == 0 {
-                return Err(Error::bad(video, "no video frames could be decoded"));
-            }
-            data.extend(predictor.finish()?.data);
+            n += chunk.len() as u64;
+            let refs: Vec<&[u8]> = chunk.iter().map(Vec::as_slice).collect();
+            data.extend(predictor.push_images(&refs)?.data);
             if let Some(m) = predictor.take_guide() {
                 guide.extend(m);
             }
-            let guide = (!guide.is_empty()).then_some(guide);
-            Ok(Predicted { coch: Cochleagram::new(data, c.bands, c.step_rate()), guide })
-        })
+            progress(n, expected.max(n));
+        }
+        if n == 0 {
+            return Err(Error::bad(&frames.video, "no video frames could be decoded"));
+        }
+        data.extend(predictor.finish()?.data);
+        if let Some(m) = predictor.take_guide() {
+            guide.extend(m);
+        }
+        let guide = (!guide.is_empty()).then_some(guide);
+        Ok(Predicted { coch: Cochleagram::new(data, c.bands, c.step_rate()), guide })
     }
 
     /// Turn a cochleagram into a renderable synthesis (example: hits planned; parametric:
     /// inverted chunk by chunk on demand).
     pub fn synthesis<'a>(&'a self, p: &'a Predicted, opts: &SynthOptions) -> Result<(Box<dyn Synthesis + 'a>, Vec<synth::Hit>, Vec<PlacedHit>)> {
         synthesis(&p.coch, p.guide.as_ref(), self.bank.as_ref(), opts)
+    }
+}
+
+/// A video being decoded on its own thread into the model's frame size, a few chunks ahead of
+/// whoever reads it (the FFmpeg objects stay on that thread). Dropping it stops the thread.
+#[cfg(feature = "video")]
+pub struct DecodeAhead {
+    video: PathBuf,
+    width: u32,
+    height: u32,
+    fps: f64,
+    chunks: std::sync::mpsc::Receiver<Result<Vec<Vec<u8>>>>,
+    /// How many frames the video should give (sent once it is open).
+    expected: std::sync::mpsc::Receiver<u64>,
+}
+
+#[cfg(feature = "video")]
+impl DecodeAhead {
+    const FRAMES_PER_CHUNK: usize = 32;
+
+    /// Start decoding `video` at the frame size and rate of `model`.
+    pub fn start(video: &Path, model: &ModelConfig) -> DecodeAhead {
+        let cfg = crate::video::SampleConfig { width: model.width, height: model.height, fps: model.fps, ..Default::default() };
+        let (tx, chunks) = std::sync::mpsc::sync_channel::<Result<Vec<Vec<u8>>>>(2);
+        let (info_tx, expected) = std::sync::mpsc::channel::<u64>();
+        let path = video.to_path_buf();
+        std::thread::spawn(move || {
+            let frames = match crate::video::open_frames(&path, &cfg) {
+                Ok(f) => f,
+                Err(e) => return drop(tx.send(Err(e))),
+            };
+            let _ = info_tx.send(frames.info().sampled_frames(cfg.fps));
+            let mut chunk = Vec::with_capacity(Self::FRAMES_PER_CHUNK);
+            for f in frames {
+                match f {
+                    Ok(f) => chunk.push(f.rgb),
+                    Err(e) => return drop(tx.send(Err(e))),
+                }
+                // A failed send means the reader is gone: stop decoding.
+                if chunk.len() == Self::FRAMES_PER_CHUNK && tx.send(Ok(std::mem::take(&mut chunk))).is_err() {
+                    return;
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = tx.send(Ok(chunk));
+            }
+        });
+        DecodeAhead { video: video.to_path_buf(), width: model.width, height: model.height, fps: model.fps, chunks, expected }
     }
 }
 

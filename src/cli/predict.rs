@@ -1,7 +1,7 @@
 //! `foley predict VIDEO -o OUT`: the user's main job (SPEC §1).
 use anyhow::{bail, Result};
 use clap::Args;
-use foley::predict::{self, Pipeline, SynthMode};
+use foley::predict::{self, DecodeAhead, Pipeline, SynthMode};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -60,15 +60,17 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     if !a.video.is_file() {
         bail!("{}: no such video file", a.video.display());
     }
-    // Fail on an unreadable video before the (slower) model load.
-    foley::video::probe(&a.video)?;
     let dir = a.synth.model_dir()?;
+    // Decoding starts before the model and the bank load (it needs only the config), so the two
+    // overlap; an unreadable video is reported when the first frames are read.
+    let frames = foley::model::Model::read_config(&dir).ok().map(|f| DecodeAhead::start(&a.video, &f.model));
     let pipeline = Pipeline::load(&dir, a.synth.device.device()?)?;
     if opts.mode == SynthMode::Example {
         pipeline.bank()?;
     }
+    let frames = frames.unwrap_or_else(|| DecodeAhead::start(&a.video, pipeline.model.config()));
     let pb = super::progress_bar(0, quiet, "frames");
-    let predicted = pipeline.cochleagram(&a.video, &|done, total| {
+    let predicted = pipeline.cochleagram_from(frames, &|done, total| {
         pb.set_length(total);
         pb.set_position(done);
     })?;
