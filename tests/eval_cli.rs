@@ -80,4 +80,10 @@ fn bad_input_fails_with_one_line_and_no_report() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err.contains("nomodel"), "{err}");
     assert!(!report.exists());
+    // A negative hit threshold.
+    let o = foley(&["eval", "--data", s(&data), "--model", s(&tmp.path().join("nomodel")), "--out", s(&report), "--threshold=-1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("--threshold") && err.lines().count() == 1, "{err}");
+    assert!(!report.exists());
 }

@@ -50,6 +50,12 @@ pub struct EvalArgs {
     /// Seed of the synthesis (noise, random retrieval).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Hit detection in the predicted cochleagram, as `foley predict --threshold`.
+    #[arg(long, default_value_t = foley::synth::HitParams::default().threshold)]
+    pub threshold: f32,
+    /// Example synthesis: leave the non-hit background silent, as `foley predict --no-background`.
+    #[arg(long)]
+    pub no_background: bool,
     /// Print the metrics of every system as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -73,7 +79,17 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
     };
     if let Some(dir) = &model_dir {
         let device = a.device.device()?;
-        let opts = SynthOptions { mode: a.synth, retrieval: a.retrieval, seed: a.seed, ..Default::default() };
+        if !(a.threshold >= 0.0) {
+            bail!("--threshold {}: must be at least 0", a.threshold);
+        }
+        let opts = SynthOptions {
+            mode: a.synth,
+            retrieval: a.retrieval,
+            seed: a.seed,
+            hits: foley::synth::HitParams { threshold: a.threshold, ..Default::default() },
+            background: !a.no_background,
+            ..Default::default()
+        };
         let name = format!("model ({})", dir.display());
         let mut extra = Vec::new();
         if a.synth == SynthMode::Example && a.retrieval == Retrieval::Material {
