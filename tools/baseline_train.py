@@ -215,6 +215,23 @@ def make_batch(clips, wins, w, spf, fps):
             torch.from_numpy(onset), torch.from_numpy(material))
 
 
+def train_step(net, opt, tc, m, batch, lr):
+    """One optimiser step on a batch (frames, target, onset, material); returns the loss."""
+    frames, target, onset, material = batch
+    pred, _ = net(frames)
+    loss = robust_loss(pred, target, m["loss_eps"], m.get("loss", "robust"))
+    if net.n_aux:
+        loss = loss + aux_loss(net.last_aux, onset, material, m)
+    opt.zero_grad()
+    loss.backward()
+    if tc["grad_clip"] > 0:
+        torch.nn.utils.clip_grad_norm_(net.parameters(), tc["grad_clip"])
+    for g in opt.param_groups:
+        g["lr"] = lr
+    opt.step()
+    return loss
+
+
 def lr_at(tc, step, total):
     if step < tc["warmup"]:
         return tc["lr"] * (step + 1) / tc["warmup"]
@@ -293,18 +310,8 @@ def replay(args, tc, m, train):
     for k, line in enumerate(open(args.replay)):
         r = json.loads(line)
         wins = [(by_id[i], s, f) for i, s, f in r["windows"]]
-        frames, target, onset, material = make_batch(train, wins, tc["window"], m["steps_per_frame"], m["fps"])
-        pred, _ = net(frames)
-        loss = robust_loss(pred, target, m["loss_eps"], m.get("loss", "robust"))
-        if net.n_aux:
-            loss = loss + aux_loss(net.last_aux, onset, material, m)
-        opt.zero_grad()
-        loss.backward()
-        if tc["grad_clip"] > 0:
-            torch.nn.utils.clip_grad_norm_(net.parameters(), tc["grad_clip"])
-        for g in opt.param_groups:
-            g["lr"] = r["lr"]
-        opt.step()
+        batch = make_batch(train, wins, tc["window"], m["steps_per_frame"], m["fps"])
+        loss = train_step(net, opt, tc, m, batch, r["lr"])
         d = loss.item() - r["loss"]
         print(f"{r['step']:5d}{r['loss']:14.6f}{loss.item():14.6f}{d:12.2e}", flush=True)
         if k < args.steps:
@@ -369,19 +376,9 @@ def main():
                 break
             t0 = time.time()
             wins = [plan[(i * bsz + k) % len(plan)] for k in range(bsz)]
-            frames, target, onset, material = (t.to(dev, non_blocking=True) for t in make_batch(train, wins, w, spf, m["fps"]))
+            batch = [t.to(dev, non_blocking=True) for t in make_batch(train, wins, w, spf, m["fps"])]
             t1 = time.time()
-            pred, _ = net(frames)
-            loss = robust_loss(pred, target, m["loss_eps"], m.get("loss", "robust"))
-            if net.n_aux:
-                loss = loss + aux_loss(net.last_aux, onset, material, m)
-            opt.zero_grad()
-            loss.backward()
-            if tc["grad_clip"] > 0:
-                torch.nn.utils.clip_grad_norm_(net.parameters(), tc["grad_clip"])
-            for g in opt.param_groups:
-                g["lr"] = lr_at(tc, step, total)
-            opt.step()
+            loss = train_step(net, opt, tc, m, batch, lr_at(tc, step, total))
             step += 1
             wait_time += t1 - t0
             step_time += time.time() - t0
