@@ -83,8 +83,8 @@ pub struct TrainArgs {
     #[arg(long)]
     max_steps: Option<usize>,
     /// Write every step's windows, learning rate and loss to FILE (JSON lines), and the weights
-    /// before the first step to FILE.init.safetensors: what `tools/replay_check` replays in
-    /// PyTorch to check that both compute the same training step.
+    /// before the first step beside it (trace.jsonl → trace.init.safetensors): what
+    /// `tools/replay_check` replays in PyTorch to check that both compute the same training step.
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
 }

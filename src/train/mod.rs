@@ -224,7 +224,7 @@ pub struct TrainOptions {
     pub max_steps: Option<usize>,
     pub quiet: bool,
     /// Write each step's windows, learning rate and loss here (JSON lines), and the state
-    /// before the first step beside it (`<trace>.init.safetensors`, a checkpoint).
+    /// before the first step beside it (`trace.jsonl` → `trace.init.safetensors`, a checkpoint).
     pub trace: Option<PathBuf>,
 }
 
