@@ -7,7 +7,7 @@
 //! block by block ([`Synthesis::render`]) straight into the output WAV.
 use crate::cochleagram::{self, Cochleagram};
 use crate::error::{Error, Result};
-use crate::model::{Model, ModelConfig};
+use crate::model::Model;
 use crate::synth::{self, Bank, ExampleParams, HitParams, Guide, PlacedHit, Retrieval};
 use crate::Waveform;
 use std::path::{Path, PathBuf};
@@ -232,7 +232,7 @@ impl DecodeAhead {
     const FRAMES_PER_CHUNK: usize = 32;
 
     /// Start decoding `video` at the frame size and rate of `model`.
-    pub fn start(video: &Path, model: &ModelConfig) -> DecodeAhead {
+    pub fn start(video: &Path, model: &crate::model::ModelConfig) -> DecodeAhead {
         let cfg = crate::video::SampleConfig { width: model.width, height: model.height, fps: model.fps, ..Default::default() };
         let (tx, chunks) = std::sync::mpsc::sync_channel::<Result<Vec<Vec<u8>>>>(2);
         let (info_tx, expected) = std::sync::mpsc::channel::<u64>();
