@@ -62,13 +62,14 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     }
     let dir = a.synth.model_dir()?;
     // Decoding starts before the model and the bank load (it needs only the config), so the two
-    // overlap; an unreadable video is reported when the first frames are read.
-    let frames = foley::model::Model::read_config(&dir).ok().map(|f| DecodeAhead::start(&a.video, &f.model));
+    // overlap; an unreadable video is reported when the first frames are read. A config that
+    // cannot be read is reported by Pipeline::load, which reads it again.
+    let frames = foley::model::Model::read_config(&dir).map(|f| DecodeAhead::start(&a.video, &f.model));
     let pipeline = Pipeline::load(&dir, a.synth.device.device()?)?;
     if opts.mode == SynthMode::Example {
         pipeline.bank()?;
     }
-    let frames = frames.unwrap_or_else(|| DecodeAhead::start(&a.video, pipeline.model.config()));
+    let frames = frames?;
     let pb = super::progress_bar(0, quiet, "frames");
     let predicted = pipeline.cochleagram_from(frames, &|done, total| {
         pb.set_length(total);

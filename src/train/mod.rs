@@ -724,9 +724,8 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
     let mut planned_once = state.step > 0;
     let mut trace = match &opts.trace {
         Some(p) => {
-            let init = p.with_extension("init.safetensors");
-            save_checkpoint_to(&init, &model, &opt, &state)?;
-            Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| Error::io(p, e))?))
+            save_checkpoint_to(&p.with_extension("init.safetensors"), &model, &opt, &state)?;
+            Some((p, std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| Error::io(p, e))?)))
         }
         None => None,
     };
@@ -781,12 +780,12 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                 if !lv.is_finite() {
                     return Err(Error::Param(format!("training diverged (loss {lv}) at step {}; lower lr", state.step)));
                 }
-                if let (Some(f), Some(p)) = (trace.as_mut(), &opts.trace) {
+                if let Some((p, f)) = trace.as_mut() {
                     use std::io::Write;
                     let wins: Vec<(&str, usize, bool)> =
                         batches[bi].iter().map(|w| (data.train[w.clip].id.as_str(), w.start, w.flip)).collect();
                     let line = serde_json::json!({ "step": state.step, "lr": lr, "loss": lv, "windows": wins });
-                    writeln!(f, "{line}").and_then(|_| f.flush()).map_err(|e| Error::io(p, e))?;
+                    writeln!(f, "{line}").and_then(|_| f.flush()).map_err(|e| Error::io(p.as_path(), e))?;
                 }
                 wait_s += (t1 - t0).as_secs_f64();
                 step_s += t0.elapsed().as_secs_f64();
