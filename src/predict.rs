@@ -60,6 +60,8 @@ pub struct SynthOptions {
     /// ([`synth::background::NoiseFill`]).
     pub background: bool,
     pub seed: u64,
+    /// Example synthesis: [`ExampleParams::dynamics`].
+    pub dynamics: f32,
 }
 
 /// Half-width of the running minimum that separates the background from hits (s).
@@ -75,6 +77,7 @@ impl Default for SynthOptions {
             iters: 10,
             background: true,
             seed: 0,
+            dynamics: ExampleParams::default().dynamics,
         }
     }
 }
@@ -470,7 +473,13 @@ pub fn synthesis<'a>(
     match opts.mode {
         SynthMode::Example => {
             let bank = bank.ok_or_else(|| Error::Param("example synthesis needs a sound bank".into()))?;
-            let p = ExampleParams { retrieval: opts.retrieval, hits: opts.hits.clone(), seed: opts.seed, ..Default::default() };
+            let p = ExampleParams {
+                retrieval: opts.retrieval,
+                hits: opts.hits.clone(),
+                seed: opts.seed,
+                dynamics: opts.dynamics,
+                ..Default::default()
+            };
             let placed = synth::plan_hits(coch, &hits, guide, bank, &p)?;
             let r = synth::Renderer::new_resampled(bank, &placed, opts.rate, coch.duration(), &crate::audio::resample)?;
             if !opts.background {

@@ -150,6 +150,31 @@ fn placed_onsets_land_on_hits_at_the_predicted_loudness() {
 }
 
 #[test]
+fn dynamics_narrow_loudness_in_db_about_the_bank_median() {
+    let b = bank();
+    let reference = b.median_loudness();
+    assert!(reference > 0.0);
+    // Hits from 8× quieter to 4× louder than a middling one.
+    let pred = [(0.25, 1, 0.05), (0.8, 0, 0.4), (1.5, 2, 1.6)];
+    let c = coch(&pred, 2.0);
+    let plan = |dynamics| synth::plan(&c, None, &b, &ExampleParams { dynamics, ..Default::default() }).unwrap();
+    let (full, half) = (plan(1.0), plan(0.5));
+    assert_eq!(full.len(), 3);
+    let db = |x: f32| 20.0 * (x / reference).log10();
+    for (f, h) in full.iter().zip(&half) {
+        assert_eq!(f.entry, h.entry, "dynamics change gains, not choices");
+        // Half the distance from the median in dB, and the gain follows the loudness.
+        assert!((db(h.loudness) - 0.5 * db(f.loudness)).abs() < 1e-3, "{} vs {}", h.loudness, f.loudness);
+        assert!((h.gain * b.entries[h.entry].loudness - h.loudness).abs() < 1e-5);
+    }
+    // The loudest and quietest hits end up closer together, in the same order.
+    let spread = |p: &[synth::PlacedHit]| db(p[2].loudness) - db(p[0].loudness);
+    assert!(spread(&half) > 0.0 && (spread(&half) - 0.5 * spread(&full)).abs() < 1e-3);
+    let bad = ExampleParams { dynamics: 0.0, ..Default::default() };
+    assert!(synth::plan(&c, None, &b, &bad).unwrap_err().to_string().contains("dynamics"));
+}
+
+#[test]
 fn random_retrieval_is_deterministic_for_a_seed() {
     let b = bank();
     let pred: Vec<_> = (0..8).map(|i| (0.2 + 0.4 * i as f64, i % 3, 0.5)).collect();

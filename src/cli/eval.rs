@@ -56,6 +56,9 @@ pub struct EvalArgs {
     /// Example synthesis: leave the non-hit background silent, as `foley predict --no-background`.
     #[arg(long)]
     pub no_background: bool,
+    /// Example synthesis: as `foley predict --dynamics`.
+    #[arg(long, default_value_t = foley::synth::ExampleParams::default().dynamics)]
+    pub dynamics: f32,
     /// Print the metrics of every system as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -82,12 +85,16 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
         if !(a.threshold >= 0.0) {
             bail!("--threshold {}: must be at least 0", a.threshold);
         }
+        if !(a.dynamics > 0.0 && a.dynamics <= 1.0) {
+            bail!("--dynamics {}: must be in (0, 1]", a.dynamics);
+        }
         let opts = SynthOptions {
             mode: a.synth,
             retrieval: a.retrieval,
             seed: a.seed,
             hits: foley::synth::HitParams { threshold: a.threshold, ..Default::default() },
             background: !a.no_background,
+            dynamics: a.dynamics,
             ..Default::default()
         };
         let name = format!("model ({})", dir.display());

@@ -39,6 +39,10 @@ pub struct SynthArgs {
     /// Hit detection: hits closer than this (seconds) keep only the strongest.
     #[arg(long, default_value_t = HitParams::default().min_spacing)]
     pub min_spacing: f64,
+    /// Example synthesis: exponent on each hit's predicted loudness about the bank's median
+    /// (1 keeps the predicted dynamics, 0.5 halves their range in dB).
+    #[arg(long, default_value_t = foley::synth::ExampleParams::default().dynamics)]
+    pub dynamics: f32,
     /// WAV sample format.
     #[arg(long, value_enum, default_value_t = SampleFormat::Int16)]
     pub format: SampleFormat,
@@ -53,6 +57,9 @@ impl SynthArgs {
         if self.iters == 0 || !(self.threshold >= 0.0) || !(self.min_spacing >= 0.0) {
             bail!("--iters must be at least 1, --threshold and --min-spacing at least 0");
         }
+        if !(self.dynamics > 0.0 && self.dynamics <= 1.0) {
+            bail!("--dynamics {}: must be in (0, 1]", self.dynamics);
+        }
         Ok(SynthOptions {
             mode: self.synth,
             retrieval: self.retrieval,
@@ -61,6 +68,7 @@ impl SynthArgs {
             iters: self.iters,
             background: !self.no_background,
             seed: self.seed,
+            dynamics: self.dynamics,
         })
     }
 

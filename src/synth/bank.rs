@@ -264,6 +264,16 @@ impl Bank {
         self.entries.is_empty()
     }
 
+    /// Median loudness ([`window_loudness`]) of the entries with any sound (0 if none).
+    pub fn median_loudness(&self) -> f32 {
+        let mut l: Vec<f32> = self.entries.iter().map(|e| e.loudness).filter(|&x| x > 0.0).collect();
+        if l.is_empty() {
+            return 0.0;
+        }
+        l.sort_by(f32::total_cmp);
+        l[l.len() / 2]
+    }
+
     /// Index of the entry whose loudness-normalised window is nearest (squared Euclidean
     /// distance) to `window`'s, with that distance. `window` is `[window.len(), bands]`.
     pub fn nearest(&self, window: &[f32], loudness: f32) -> (usize, f32) {

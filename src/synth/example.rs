@@ -36,11 +36,16 @@ pub struct ExampleParams {
     pub max_gain: f32,
     /// Seed for random retrieval.
     pub seed: u64,
+    /// Exponent on each hit's predicted loudness about the bank's median entry loudness
+    /// (in dB: the distance from the median times this). 1 keeps the predicted dynamics;
+    /// below 1 narrows them so quiet hits beside loud ones stay audible. Per-hit loudness r
+    /// (Pearson on dB) does not change with it: an affine map of dB.
+    pub dynamics: f32,
 }
 
 impl Default for ExampleParams {
     fn default() -> Self {
-        ExampleParams { retrieval: Retrieval::default(), hits: HitParams::default(), max_gain: 8.0, seed: 0 }
+        ExampleParams { retrieval: Retrieval::default(), hits: HitParams::default(), max_gain: 8.0, seed: 0, dynamics: 1.0 }
     }
 }
 
@@ -94,6 +99,10 @@ pub fn plan_hits(
     if !(p.max_gain > 0.0) {
         return Err(Error::Param(format!("max gain must be positive, got {}", p.max_gain)));
     }
+    if !(p.dynamics > 0.0 && p.dynamics <= 1.0) {
+        return Err(Error::Param(format!("dynamics must be in (0, 1], got {}", p.dynamics)));
+    }
+    let reference = bank.median_loudness();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(p.seed);
     Ok(hits
         .iter()
@@ -115,6 +124,11 @@ pub fn plan_hits(
             // --seed 2`, models/default): per-hit loudness r 0.693, against 0.606 for the
             // read-out alone and 0.680 for the window alone, at the same material accuracy.
             let loudness = guide.and_then(|g| g.loudness_at_hit(hit.step)).map_or(loudness, |h| (h * loudness).sqrt());
+            let loudness = if p.dynamics == 1.0 || !(loudness > 0.0 && reference > 0.0) {
+                loudness
+            } else {
+                reference * (loudness / reference).powf(p.dynamics)
+            };
             let gain = if e.loudness > 0.0 { (loudness / e.loudness).min(p.max_gain) } else { 0.0 };
             PlacedHit {
                 hit: hit.clone(),
