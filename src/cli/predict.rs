@@ -5,8 +5,9 @@ use foley::predict::{self, DecodeAhead, Pipeline, SynthMode};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub const EXAMPLES: &str = "Examples:\n  foley predict datasets/sample/clip_denoised.mp4 -o hits.wav\n  \
+pub const EXAMPLES: &str = "Examples:\n  foley predict datasets/sample/2016-01-01-00-05-54_denoised.mp4 -o hits.wav\n  \
     foley predict clip.mp4 -o clip_with_sound.mp4 --plot clip.png --features clip.npy\n  \
+    foley predict clip.mp4 -o even.wav --dynamics 0.6   (quiet hits beside loud ones stay audible)\n  \
     foley predict clip.mov -o out.wav --synth parametric --seed 7 --model runs/r1/model";
 
 #[derive(Args)]
