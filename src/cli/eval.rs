@@ -85,9 +85,7 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
         if !(a.threshold >= 0.0) {
             bail!("--threshold {}: must be at least 0", a.threshold);
         }
-        if !(a.dynamics > 0.0 && a.dynamics <= 1.0) {
-            bail!("--dynamics {}: must be in (0, 1]", a.dynamics);
-        }
+        super::synth_args::check_dynamics(a.dynamics)?;
         let opts = SynthOptions {
             mode: a.synth,
             retrieval: a.retrieval,

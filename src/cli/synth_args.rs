@@ -57,9 +57,7 @@ impl SynthArgs {
         if self.iters == 0 || !(self.threshold >= 0.0) || !(self.min_spacing >= 0.0) {
             bail!("--iters must be at least 1, --threshold and --min-spacing at least 0");
         }
-        if !(self.dynamics > 0.0 && self.dynamics <= 1.0) {
-            bail!("--dynamics {}: must be in (0, 1]", self.dynamics);
-        }
+        check_dynamics(self.dynamics)?;
         Ok(SynthOptions {
             mode: self.synth,
             retrieval: self.retrieval,
@@ -79,4 +77,12 @@ impl SynthArgs {
             None => predict::default_model_dir()?,
         })
     }
+}
+
+/// `--dynamics`' range (predict, export, eval), checked before anything loads.
+pub fn check_dynamics(g: f32) -> Result<()> {
+    if !foley::synth::ExampleParams::dynamics_ok(g) {
+        bail!("--dynamics {g}: must be in (0, 1]");
+    }
+    Ok(())
 }
