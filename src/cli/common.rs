@@ -14,11 +14,14 @@ pub fn progress_bar(len: u64, quiet: bool, what: &str) -> ProgressBar {
     bar
 }
 
-/// On error, print it on one line (the cause chain joined, file first: library errors name
-/// the file) and exit with status 1.
-pub fn exit_on_error(result: anyhow::Result<()>) {
-    if let Err(e) = result {
-        eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
-        std::process::exit(1);
+/// The exit status of a command's result: 0, or 1 after printing the error on one line (the
+/// cause chain joined, file first: library errors name the file).
+pub fn status_of(result: anyhow::Result<()>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+            1
+        }
     }
 }
