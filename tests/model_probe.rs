@@ -21,7 +21,7 @@ fn tiny_model_learns_toy_onsets() {
         steps_per_epoch: Some(30),
         ..TrainConfig::default()
     };
-    let o = TrainOptions { run: dir.path().join("run"), device: tch::Device::Cpu, resume: false, minutes: None, max_steps: None, quiet: true, trace: None };
+    let o = TrainOptions { run: dir.path().join("run"), device: tch::Device::Cpu, resume: false, minutes: None, max_steps: None, quiet: true, trace: None, init: None };
     let s = train::train(&data, &cfg, &o).unwrap();
     let v = s.best_val.unwrap();
     assert!(v.onset_ap > 0.8, "onset AP {} (P {}, R {})", v.onset_ap, v.onset_precision, v.onset_recall);

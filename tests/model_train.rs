@@ -28,7 +28,7 @@ fn toy_data() -> TrainData {
 }
 
 fn opts(run: &std::path::Path) -> TrainOptions {
-    TrainOptions { run: run.to_path_buf(), device: Device::Cpu, resume: false, minutes: None, max_steps: None, quiet: true, trace: None }
+    TrainOptions { run: run.to_path_buf(), device: Device::Cpu, resume: false, minutes: None, max_steps: None, quiet: true, trace: None, init: None }
 }
 
 fn predict(model: &Model, clip: &foley::dataset::cache::CachedClip, chunk: usize) -> Vec<f32> {
@@ -235,6 +235,15 @@ fn time_budget_beyond_the_epoch_limit_stops_at_the_limit() {
     assert_eq!(s.steps, 30);
 }
 
+/// Every weight of `model` is the one in the trace's starting state (`trace.init.safetensors`).
+fn assert_trace_starts_from(init_file: &std::path::Path, model: &Model) {
+    let init = tch::Tensor::read_safetensors(init_file).unwrap();
+    for (name, t) in model.weights() {
+        let u = &init.iter().find(|(m, _)| *m == format!("model.{name}")).unwrap_or_else(|| panic!("{name} missing")).1;
+        assert!(t.equal(u), "{name} is not the starting weight");
+    }
+}
+
 #[test]
 fn trace_records_each_step_from_the_starting_weights() {
     let dir = tempfile::tempdir().unwrap();
@@ -249,13 +258,9 @@ fn trace_records_each_step_from_the_starting_weights() {
         std::fs::read_to_string(&trace).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.iter().map(|l| l["step"].as_u64().unwrap()).collect::<Vec<_>>(), vec![0, 1, 2]);
     // The starting weights are those of a fresh model of the same seed.
-    let init = tch::Tensor::read_safetensors(dir.path().join("trace.init.safetensors")).unwrap();
     let norm = train::compute_normalization(&data.train, &cfg.model);
     let model = Model::new_seeded(cfg.model.clone(), norm, Device::Cpu, cfg.seed).unwrap();
-    for (name, t) in model.weights() {
-        let u = &init.iter().find(|(m, _)| *m == format!("model.{name}")).unwrap_or_else(|| panic!("{name} missing")).1;
-        assert!(t.equal(u), "{name} is not the starting weight");
-    }
+    assert_trace_starts_from(&dir.path().join("trace.init.safetensors"), &model);
     // From them, the first traced windows give the first traced loss.
     let wins: Vec<train::sampler::Window> = lines[0]["windows"]
         .as_array()
@@ -281,4 +286,38 @@ fn trace_records_each_step_from_the_starting_weights() {
     }
     let want = lines[0]["loss"].as_f64().unwrap();
     assert!((loss.double_value(&[]) - want).abs() < 1e-5, "{} vs traced {want}", loss.double_value(&[]));
+}
+
+#[test]
+fn fine_tuning_starts_from_the_given_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = toy_data();
+    let cfg = tiny_train_config();
+    let base = dir.path().join("base");
+    let mut o = opts(&base);
+    o.max_steps = None;
+    train::train(&data, &TrainConfig { epochs: 1, ..cfg.clone() }, &o).unwrap();
+    let base_model = Model::load(&base, Device::Cpu).unwrap();
+
+    // The first step starts from the base model's weights, not a fresh seeded model's.
+    let tuned = dir.path().join("tuned");
+    let mut o = opts(&tuned);
+    o.init = Some(base.clone());
+    o.trace = Some(dir.path().join("trace.jsonl"));
+    train::train(&data, &TrainConfig { seed: cfg.seed + 1, epochs: 1, ..cfg.clone() }, &o).unwrap();
+    assert_trace_starts_from(&dir.path().join("trace.init.safetensors"), &base_model);
+    // The model directory says where it started.
+    let file = Model::read_config(&tuned).unwrap();
+    assert_eq!(file.training["init"].as_str(), base.to_str());
+    let card = std::fs::read_to_string(tuned.join("card.md")).unwrap();
+    assert!(card.contains("fine-tuned from"), "{card}");
+    let fresh = Model::new_seeded(cfg.model.clone(), train::compute_normalization(&data.train, &cfg.model), Device::Cpu, cfg.seed + 1).unwrap();
+    assert!(fresh.weights().iter().zip(base_model.weights()).any(|((_, a), (_, b))| !a.equal(&b)));
+
+    // A run whose [model] differs from the base model's is refused, naming its config.
+    let mut o = opts(&dir.path().join("other"));
+    o.init = Some(base.clone());
+    let other = TrainConfig { model: ModelConfig { hidden: cfg.model.hidden * 2, ..cfg.model.clone() }, ..cfg.clone() };
+    let e = train::train(&data, &other, &o).err().expect("a different model config must be refused").to_string();
+    assert!(e.contains("config.json") && e.contains("differs"), "{e}");
 }

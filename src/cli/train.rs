@@ -40,6 +40,11 @@ pub struct TrainArgs {
     /// Continue the run in --out exactly where its last checkpoint left it.
     #[arg(long)]
     resume: bool,
+    /// Fine-tune: start a new run from this model directory's weights (and its input and
+    /// target normalisation) with a fresh optimiser and schedule. Its [model] config must
+    /// equal the run's.
+    #[arg(long, value_name = "MODEL_DIR", conflicts_with = "resume")]
+    init: Option<PathBuf>,
     /// Training-time budget in minutes (all resumed runs together); the learning-rate
     /// schedule is planned to end at it.
     #[arg(long)]
@@ -157,6 +162,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
         max_steps: a.max_steps,
         quiet,
         trace: a.trace.clone(),
+        init: a.init.clone(),
     };
     let s = train::train(&data, &cfg, &opts)?;
     if let (Some(dir), false) = (&a.data, a.no_bank) {

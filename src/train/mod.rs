@@ -235,6 +235,9 @@ pub struct TrainOptions {
     /// Write each step's windows, learning rate and loss here (JSON lines), and the state
     /// before the first step beside it (`trace.jsonl` → `trace.init.safetensors`, a checkpoint).
     pub trace: Option<PathBuf>,
+    /// Start a new run from this model directory's weights and normalisation (fine-tuning:
+    /// fresh optimiser and schedule). Its model config must equal the run's.
+    pub init: Option<PathBuf>,
 }
 
 /// One line of `metrics.jsonl`.
@@ -604,6 +607,9 @@ fn card(state: &State, data: &TrainData, best: Option<&ValMetrics>) -> String {
         state.elapsed_s / 60.0,
         env!("CARGO_PKG_VERSION"),
     );
+    if let Some(init) = fine_tuned_from(state).and_then(|v| v.as_str()) {
+        s.push_str(&format!("- fine-tuned from the weights of `{init}` (`--init`)\n"));
+    }
     if let (Some(v), Some((_, step))) = (best, state.best) {
         s.push_str(&format!(
             "\n## Validation (best checkpoint, step {step})\n\n| metric | value |\n| --- | --- |\n\
@@ -677,14 +683,30 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                 "this run directory already holds a training checkpoint: pass --resume to continue it, or choose another --out",
             ));
         }
-        let norm = compute_normalization(&data.train, mcfg);
-        let mut model = Model::new_seeded(mcfg.clone(), norm, opts.device, config.seed)?;
+        let mut model = match &opts.init {
+            // The weights were trained on inputs and targets scaled by that model's statistics:
+            // keep them, rather than this data's.
+            Some(dir) => {
+                let model = Model::load(dir, opts.device)?;
+                if model.config() != mcfg {
+                    return Err(Error::bad(
+                        dir.join("config.json"),
+                        "this model's config differs from the run's [model] config: fine-tune with the same [model] section",
+                    ));
+                }
+                model
+            }
+            None => Model::new_seeded(mcfg.clone(), compute_normalization(&data.train, mcfg), opts.device, config.seed)?,
+        };
         if let Some(path) = &config.init_backbone {
             model.init_backbone(path)?;
         }
         let opt = Adam::new(model.var_store().variables().into_iter().collect(), config.weight_decay);
         let mut model_file = model.file.clone();
-        model_file.training = serde_json::json!({ "data": data.source });
+        model_file.training = match &opts.init {
+            Some(dir) => serde_json::json!({ "data": data.source, "init": dir }),
+            None => serde_json::json!({ "data": data.source }),
+        };
         let state = State {
             version: CHECKPOINT_VERSION,
             config: config.clone(),
@@ -911,6 +933,11 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
     })
 }
 
+/// The model directory a fine-tuning run started from (`--init`), as recorded at its start.
+fn fine_tuned_from(state: &State) -> Option<&serde_json::Value> {
+    state.model_file.training.get("init")
+}
+
 /// Write the current weights as the run's model directory (the best so far).
 fn save_model(run: &Path, model: &mut Model, state: &State, data: &TrainData, v: Option<&ValMetrics>) -> Result<()> {
     model.file.training = serde_json::json!({
@@ -923,6 +950,9 @@ fn save_model(run: &Path, model: &mut Model, state: &State, data: &TrainData, v:
         "validation": v,
         "config": state.config,
     });
+    if let Some(init) = fine_tuned_from(state) {
+        model.file.training["init"] = init.clone();
+    }
     let mut st = state.clone();
     st.best = state.best;
     model.save(run, &card(&st, data, v))
