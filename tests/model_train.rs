@@ -294,9 +294,7 @@ fn fine_tuning_starts_from_the_given_model() {
     let data = toy_data();
     let cfg = tiny_train_config();
     let base = dir.path().join("base");
-    let mut o = opts(&base);
-    o.max_steps = None;
-    train::train(&data, &TrainConfig { epochs: 1, ..cfg.clone() }, &o).unwrap();
+    train::train(&data, &TrainConfig { epochs: 1, ..cfg.clone() }, &opts(&base)).unwrap();
     let base_model = Model::load(&base, Device::Cpu).unwrap();
 
     // The first step starts from the base model's weights, not a fresh seeded model's.

@@ -703,10 +703,10 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
         }
         let opt = Adam::new(model.var_store().variables().into_iter().collect(), config.weight_decay);
         let mut model_file = model.file.clone();
-        model_file.training = match &opts.init {
-            Some(dir) => serde_json::json!({ "data": data.source, "init": dir }),
-            None => serde_json::json!({ "data": data.source }),
-        };
+        model_file.training = serde_json::json!({ "data": data.source });
+        if let Some(dir) = &opts.init {
+            model_file.training["init"] = serde_json::json!(dir);
+        }
         let state = State {
             version: CHECKPOINT_VERSION,
             config: config.clone(),
