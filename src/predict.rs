@@ -469,7 +469,10 @@ pub fn synthesis<'a>(
     bank: Option<&'a Bank>,
     opts: &SynthOptions,
 ) -> Result<(Box<dyn Synthesis + 'a>, Vec<synth::Hit>, Vec<PlacedHit>)> {
-    let hits = synth::detect_hits(coch, &opts.hits)?;
+    // The onset read-out adds hits for guided retrieval only: `nearest` stays SPEC §6.
+    let guided = opts.mode == SynthMode::Example && opts.retrieval == Retrieval::Material;
+    let onset = guide.filter(|_| guided).map_or(&[][..], |g| &g.onset[..]);
+    let hits = synth::hits::detect_hits_with_read_out(coch, onset, &opts.hits)?;
     match opts.mode {
         SynthMode::Example => {
             let bank = bank.ok_or_else(|| Error::Param("example synthesis needs a sound bank".into()))?;

@@ -100,6 +100,33 @@ fn close_hits_keep_the_strongest_and_flat_input_has_none() {
 }
 
 #[test]
+fn guided_retrieval_adds_hits_where_the_onset_read_out_peaks() {
+    // Flux finds the hit at 0.3 s; the read-out also peaks there (p 0.99, nothing new), at
+    // 1.0 s over silence (p 0.97: a hit the envelopes miss), at 1.5 s below the threshold
+    // (0.9), and 5 steps (56 ms < min_spacing) after the flux hit (0.98: already covered).
+    let c = coch(&[(0.3, 1, 0.5)], 2.0);
+    let flux_step = (0.3 * RATE).ceil() as usize;
+    let mut onset = vec![0.01f32; c.frames()];
+    for (step, p) in [(flux_step, 0.99), (90, 0.97), (135, 0.9), (flux_step + 5, 0.98)] {
+        onset[step] = p;
+    }
+    let guide = synth::Guide { onset, ..Default::default() };
+    let b = bank();
+    let times = |retrieval, read_out| {
+        let p = ExampleParams { retrieval, hits: HitParams { read_out, ..Default::default() }, ..Default::default() };
+        synth::plan(&c, Some(&guide), &b, &p).unwrap().iter().map(|h| h.hit.time).collect::<Vec<_>>()
+    };
+    let guided = times(Retrieval::Material, Some(0.95));
+    assert_eq!(guided.len(), 2, "{guided:?}");
+    assert!((guided[0] - 0.3).abs() <= 1.0 / RATE && (guided[1] - 1.0).abs() <= 1.0 / RATE, "{guided:?}");
+    // A lower threshold takes the 0.9 peak too; off, or with nearest retrieval (SPEC §6),
+    // only the flux hit remains.
+    assert_eq!(times(Retrieval::Material, Some(0.85)).len(), 3);
+    assert_eq!(times(Retrieval::Material, None).len(), 1);
+    assert_eq!(times(Retrieval::Nearest, Some(0.95)).len(), 1);
+}
+
+#[test]
 fn retrieval_picks_the_entry_a_window_was_copied_from() {
     let b = bank();
     assert_eq!(b.len(), 18);

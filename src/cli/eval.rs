@@ -53,6 +53,8 @@ pub struct EvalArgs {
     /// Hit detection in the predicted cochleagram, as `foley predict --threshold`.
     #[arg(long, default_value_t = foley::synth::HitParams::default().threshold)]
     pub threshold: f32,
+    #[command(flatten)]
+    pub read_out: super::synth_args::ReadOutHits,
     /// Example synthesis: leave the non-hit background silent, as `foley predict --no-background`.
     #[arg(long)]
     pub no_background: bool,
@@ -90,7 +92,7 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
             mode: a.synth,
             retrieval: a.retrieval,
             seed: a.seed,
-            hits: foley::synth::HitParams { threshold: a.threshold, ..Default::default() },
+            hits: foley::synth::HitParams { threshold: a.threshold, read_out: a.read_out.value()?, ..Default::default() },
             background: !a.no_background,
             dynamics: a.dynamics,
             ..Default::default()

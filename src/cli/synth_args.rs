@@ -39,6 +39,8 @@ pub struct SynthArgs {
     /// Hit detection: hits closer than this (seconds) keep only the strongest.
     #[arg(long, default_value_t = HitParams::default().min_spacing)]
     pub min_spacing: f64,
+    #[command(flatten)]
+    pub read_out: ReadOutHits,
     /// Example synthesis: exponent on each hit's predicted loudness about the bank's median
     /// (1 keeps the predicted dynamics, 0.5 halves their range in dB).
     #[arg(long, default_value_t = foley::synth::ExampleParams::default().dynamics)]
@@ -61,7 +63,7 @@ impl SynthArgs {
         Ok(SynthOptions {
             mode: self.synth,
             retrieval: self.retrieval,
-            hits: HitParams { threshold: self.threshold, min_spacing: self.min_spacing, ..Default::default() },
+            hits: HitParams { threshold: self.threshold, min_spacing: self.min_spacing, read_out: self.read_out.value()?, ..Default::default() },
             rate: self.rate,
             iters: self.iters,
             background: !self.no_background,
@@ -76,6 +78,29 @@ impl SynthArgs {
             Some(d) => d.clone(),
             None => predict::default_model_dir()?,
         })
+    }
+}
+
+/// Hits from the model's onset read-out (predict, export, eval).
+#[derive(Args, Debug)]
+pub struct ReadOutHits {
+    /// Guided retrieval: also place a hit wherever the model's onset read-out peaks at this
+    /// probability or more and the envelopes show no hit within --min-spacing (catches taps
+    /// on glass or metal that only ring).
+    #[arg(long, value_name = "P", default_value_t = HitParams::default().read_out.unwrap_or(1.0))]
+    pub read_out_hits: f32,
+    /// Hits from the envelopes only (SPEC §6), not from the onset read-out.
+    #[arg(long)]
+    pub no_read_out_hits: bool,
+}
+
+impl ReadOutHits {
+    /// `HitParams::read_out`, after checking the range.
+    pub fn value(&self) -> Result<Option<f32>> {
+        if !(self.read_out_hits > 0.0 && self.read_out_hits <= 1.0) {
+            bail!("--read-out-hits {}: must be in (0, 1]", self.read_out_hits);
+        }
+        Ok((!self.no_read_out_hits).then_some(self.read_out_hits))
     }
 }
 

@@ -90,6 +90,9 @@ pub struct AuxOut {
     /// Predicted ln(loudness) of a hit starting at each step, `[B, T]` (models trained with
     /// the loudness loss).
     pub log_loudness: Option<Tensor>,
+    /// Probability that an annotated action starts at each step, `[B, T]` (models trained
+    /// with the onset loss).
+    pub onset: Option<Tensor>,
 }
 
 /// LSTM state carried across chunks when streaming.
@@ -182,10 +185,13 @@ impl Net {
     /// Also returns what the auxiliary read-out says (for the losses it was trained with).
     pub fn forward_frames(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, AuxOut, Carry) {
         let (pred, out, carry) = self.forward_impl(frames, phase, carry, train);
-        let mut aux_out = AuxOut { material: None, log_loudness: None };
+        let mut aux_out = AuxOut { material: None, log_loudness: None, onset: None };
         if let Some(aux) = &self.aux {
             let logits = aux.forward(&out);
             let m = crate::dataset::Material::ALL.len() as i64;
+            if self.cfg.aux_onset > 0.0 {
+                aux_out.onset = Some(logits.select(-1, 0).sigmoid());
+            }
             if self.cfg.aux_material > 0.0 {
                 aux_out.material = Some(logits.narrow(-1, 1, m).softmax(-1, Kind::Float));
             }

@@ -120,6 +120,9 @@ impl<'a> Predictor<'a> {
         if let Some(l) = aux.log_loudness {
             g.log_loudness = to_vec(l, "auxiliary read-out")?;
         }
+        if let Some(o) = aux.onset {
+            g.onset = to_vec(o, "auxiliary read-out")?;
+        }
         self.guide.extend(g);
         let v = to_vec(pred.clamp(0.0, 1.0), "prediction")?;
         let mut drained: Vec<Vec<u8>> = self.pending.drain(..n).collect();

@@ -4,7 +4,7 @@
 //! Two stages so that any length of video renders in bounded memory: [`plan`] (hits and
 //! choices: a few numbers per hit) and [`Renderer`] (fills any sample range on demand).
 use super::bank::Bank;
-use super::hits::{detect_hits, Hit, HitParams};
+use super::hits::{detect_hits_with_read_out, Hit, HitParams};
 use super::guide::Guide;
 use super::window_loudness;
 use crate::error::{Error, Result};
@@ -17,8 +17,9 @@ pub enum Retrieval {
     /// Guided by the model's auxiliary read-out: among the entries of the material it
     /// predicts at the hit, the one whose loudness-normalised window is nearest to the
     /// predicted one, scaled to the geometric mean of the loudness it predicts for the hit
-    /// and the predicted window's loudness. Falls back to the `nearest` behaviour for what
-    /// the model does not read out (or the bank lacks).
+    /// and the predicted window's loudness. Hits also come from the onset read-out where the
+    /// envelopes show none. Falls back to the `nearest` behaviour for what the model does not
+    /// read out (or the bank lacks).
     #[default]
     Material,
     /// The entry whose loudness-normalised window is nearest to the predicted one, scaled to
@@ -80,9 +81,11 @@ pub fn synthesize(coch: &Cochleagram, bank: &Bank, p: &ExampleParams) -> Result<
 }
 
 /// Detect hits in `coch` and choose an entry and a gain for each.
-/// `guide`: the model's read-out aligned with `coch` (used by [`Retrieval::Material`]).
+/// `guide`: the model's read-out aligned with `coch` (used by [`Retrieval::Material`], whose
+/// hits include those of the onset read-out, [`HitParams::read_out`]).
 pub fn plan(coch: &Cochleagram, guide: Option<&Guide>, bank: &Bank, p: &ExampleParams) -> Result<Vec<PlacedHit>> {
-    let hits = detect_hits(coch, &p.hits)?;
+    let onset = guide.filter(|_| p.retrieval == Retrieval::Material).map_or(&[][..], |g| &g.onset[..]);
+    let hits = detect_hits_with_read_out(coch, onset, &p.hits)?;
     plan_hits(coch, &hits, guide, bank, p)
 }
 

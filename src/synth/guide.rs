@@ -17,11 +17,14 @@ pub struct Guide {
     /// Predicted ln(loudness) (`synth::window_loudness` of a hit starting at the step), one
     /// per step (empty if the model has no loudness read-out).
     pub log_loudness: Vec<f32>,
+    /// Probability that an annotated action starts at the step, one per step (empty if the
+    /// model has no onset read-out).
+    pub onset: Vec<f32>,
 }
 
 impl Guide {
     pub fn is_empty(&self) -> bool {
-        self.material.is_empty() && self.log_loudness.is_empty()
+        self.material.is_empty() && self.log_loudness.is_empty() && self.onset.is_empty()
     }
 
     /// Append the steps of `other`.
@@ -31,6 +34,7 @@ impl Guide {
         }
         self.material.extend(other.material);
         self.log_loudness.extend(other.log_loudness);
+        self.onset.extend(other.onset);
     }
 
     fn material_steps(&self) -> usize {
@@ -73,7 +77,7 @@ mod tests {
             material[t * c + if (10..15).contains(&t) { 3 } else { 0 }] = 1.0;
         }
         let log_loudness = (0..20).map(|t| if t >= 10 { 0.5f32.ln() } else { 0.1f32.ln() }).collect();
-        let g = Guide { material, classes: c, log_loudness };
+        let g = Guide { material, classes: c, log_loudness, onset: Vec::new() };
         assert_eq!(g.material_at_hit(10), Some((Material::ALL[3], 1.0)));
         assert_eq!(g.material_at_hit(12).unwrap().0, Material::ALL[3]);
         assert_eq!(g.material_at_hit(0).unwrap().0, Material::ALL[0]);
