@@ -122,6 +122,7 @@ fn bad_input_gives_one_line_and_no_output() {
         (vec![s(&junk).into(), "--model".into(), s(&m).into()], "junk.mp4"),
         (vec![s(&v).into(), "--model".into(), s(&d.path().join("nomodel")).into()], "nomodel"),
         (vec![s(&v).into(), "--model".into(), s(&m).into(), "--rate".into(), "0".into()], "rate"),
+        (vec![s(&v).into(), "--model".into(), s(&m).into(), "--read-out-hits".into(), "1.5".into()], "--read-out-hits 1.5"),
     ];
     for (args, needle) in cases {
         let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
