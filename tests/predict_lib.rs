@@ -82,7 +82,7 @@ fn example_rendering_at_another_rate_keeps_onsets_in_place() {
     let note = Annotation { time: 0.5, material: None, action: None };
     let bank = Bank::build(&[(w, coch.clone(), vec![note])], &bp).unwrap();
     // Hits at 0.25 s and 0.7 s (no onset detection involved).
-    let hits = [0.25, 0.7].map(|t: f64| Hit { step: (t * 90.0) as usize + 1, time: t, strength: 1.0 });
+    let hits = [0.25, 0.7].map(|t: f64| Hit { step: (t * 90.0) as usize + 1, time: t, strength: 1.0, source: Default::default() });
     let placed = foley::synth::plan_hits(&coch, &hits, None, &bank, &ExampleParams::default()).unwrap();
     let r = foley::synth::Renderer::new_resampled(&bank, &placed, 48_000, 1.0, &foley::audio::resample).unwrap();
     let out = r.render_all();

@@ -5,7 +5,7 @@
 //! cochleagram of a hit at τ seconds with amplitude a: rows t ≥ t0 = ceil(τ·90) hold
 //! (a·shape[b]·exp(−(t−t0)/decay))^0.3 (SPEC §2 compression 0.3) over a floor; onsets at
 //! τ show first at step ceil(τ·90), as an envelope sampled at t/90 s would show them.
-use foley::synth::{self, Annotation, Bank, BankParams, ExampleParams, HitParams, Retrieval};
+use foley::synth::{self, Annotation, Bank, BankParams, ExampleParams, HitParams, HitSource, Retrieval};
 use foley::{Cochleagram, Waveform};
 
 const BANDS: usize = 42;
@@ -112,13 +112,19 @@ fn guided_retrieval_adds_hits_where_the_onset_read_out_peaks() {
     }
     let guide = synth::Guide { onset, ..Default::default() };
     let b = bank();
-    let times = |retrieval, read_out| {
+    let hits = |retrieval, read_out| {
         let p = ExampleParams { retrieval, hits: HitParams { read_out, ..Default::default() }, ..Default::default() };
-        synth::plan(&c, Some(&guide), &b, &p).unwrap().iter().map(|h| h.hit.time).collect::<Vec<_>>()
+        synth::plan(&c, Some(&guide), &b, &p).unwrap().into_iter().map(|h| h.hit).collect::<Vec<_>>()
     };
-    let guided = times(Retrieval::Material, Some(0.95));
+    let times = |retrieval, read_out| hits(retrieval, read_out).iter().map(|h| h.time).collect::<Vec<_>>();
+    let guided = hits(Retrieval::Material, Some(0.95));
     assert_eq!(guided.len(), 2, "{guided:?}");
-    assert!((guided[0] - 0.3).abs() <= 1.0 / RATE && (guided[1] - 1.0).abs() <= 1.0 / RATE, "{guided:?}");
+    assert!((guided[0].time - 0.3).abs() <= 1.0 / RATE && (guided[1].time - 1.0).abs() <= 1.0 / RATE, "{guided:?}");
+    assert_eq!((guided[0].source, guided[1].source), (HitSource::Flux, HitSource::ReadOut));
+    // --plot ticks them in different colours (red: flux, blue: read-out), 2 px per step.
+    let img = synth::plot::render(&c, &guided);
+    let tick = |h: &synth::Hit| img.get_pixel(2 * h.step as u32, 0).0;
+    assert_eq!((tick(&guided[0]), tick(&guided[1])), ([220, 20, 20], [20, 90, 220]));
     // A lower threshold takes the 0.9 peak too; off, or with nearest retrieval (SPEC §6),
     // only the flux hit remains.
     assert_eq!(times(Retrieval::Material, Some(0.85)).len(), 3);

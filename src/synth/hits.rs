@@ -37,6 +37,17 @@ impl Default for HitParams {
     }
 }
 
+/// What found a hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HitSource {
+    /// A peak of the envelope flux ([`detect_hits`]).
+    #[default]
+    Flux,
+    /// A peak of the model's onset read-out where the flux showed none ([`add_read_out_hits`]).
+    ReadOut,
+}
+
 /// A detected hit.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Hit {
@@ -46,6 +57,7 @@ pub struct Hit {
     pub time: f64,
     /// Onset strength at the peak.
     pub strength: f32,
+    pub source: HitSource,
 }
 
 /// Onset strength per step: mean over bands of `max(0, c[t] − c[t−1])`; 0 at step 0.
@@ -89,7 +101,7 @@ pub fn add_read_out_hits(coch: &Cochleagram, mut hits: Vec<Hit>, onset: &[f32], 
     for t in cands {
         if taken.iter().all(|&k| (k - t as f64).abs() >= spacing) {
             taken.push(t as f64);
-            hits.push(Hit { step: t, time: time_of(t as f64, coch.rate), strength: s[t] });
+            hits.push(Hit { step: t, time: time_of(t as f64, coch.rate), strength: s[t], source: HitSource::ReadOut });
         }
     }
     hits.sort_by(|a, b| a.time.total_cmp(&b.time));
@@ -133,7 +145,7 @@ pub fn detect_hits(coch: &Cochleagram, p: &HitParams) -> Result<Vec<Hit>> {
             let r = if t + 1 < n { s[t + 1] } else { 0.0 };
             let den = l - 2.0 * c + r;
             let delta = if den < 0.0 { (0.5 * (l - r) / den).clamp(-0.5, 0.5) } else { 0.0 };
-            Hit { step: t, time: time_of(t as f64 + delta as f64, coch.rate), strength: c }
+            Hit { step: t, time: time_of(t as f64 + delta as f64, coch.rate), strength: c, source: HitSource::Flux }
         })
         .collect())
 }

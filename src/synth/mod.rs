@@ -18,7 +18,7 @@ pub mod plot;
 pub use background::background;
 pub use bank::{Annotation, Bank, BankEntry, BankParams};
 pub use example::{plan, plan_hits, synthesize, ExampleParams, PlacedHit, Renderer, Retrieval};
-pub use hits::{detect_hits, onset_strength, Hit, HitParams};
+pub use hits::{detect_hits, onset_strength, Hit, HitParams, HitSource};
 pub use guide::Guide;
 
 use crate::Cochleagram;

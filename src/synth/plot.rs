@@ -1,6 +1,7 @@
 //! `--plot`: a cochleagram as a picture (time → right, bands low → high upwards) with the
-//! detected hits marked by red ticks above it and faint lines through it.
-use super::hits::Hit;
+//! detected hits marked by ticks above it and faint lines through it: red for hits of the
+//! envelope flux, blue for hits of the onset read-out.
+use super::hits::{Hit, HitSource};
 use crate::error::{Error, Result};
 use crate::Cochleagram;
 use std::path::Path;
@@ -52,12 +53,16 @@ pub fn render(coch: &Cochleagram, hits: &[Hit]) -> image::RgbImage {
     }
     for hit in hits {
         let x = ((hit.step / per_col) * px) as u32;
+        let (tick, line) = match hit.source {
+            HitSource::Flux => ([220, 20, 20], [255, 80, 80]),
+            HitSource::ReadOut => ([20, 90, 220], [80, 150, 255]),
+        };
         for xx in x..(x + px as u32).min(w) {
             for y in 0..STRIP - 2 {
-                img.put_pixel(xx, y, image::Rgb([220, 20, 20]));
+                img.put_pixel(xx, y, image::Rgb(tick));
             }
             for y in (STRIP..h).step_by(3) {
-                img.put_pixel(xx, y, image::Rgb([255, 80, 80]));
+                img.put_pixel(xx, y, image::Rgb(line));
             }
         }
     }
