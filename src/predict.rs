@@ -46,7 +46,7 @@ impl DeviceChoice {
 }
 
 /// Synthesis options of a prediction.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SynthOptions {
     pub mode: SynthMode,
     pub retrieval: Retrieval,

@@ -56,6 +56,15 @@ fn real_only_and_tiny_model_reports() {
     assert!(names[0].starts_with("model ("));
     assert_eq!(&names[1..], [foley::eval::systems::NEAREST_RETRIEVAL, "random example retrieval", foley::eval::REAL_SOUND]);
     assert_eq!(v[0]["clips"], 1);
+    // metrics.json records how the model rows were rendered; the real-only report has no model.
+    let meta = |r: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(r.join("metrics.json")).unwrap()).unwrap()["meta"].clone()
+    };
+    let settings = &meta(&report)["settings"];
+    let read_out = settings["hits"]["read_out"].as_f64().unwrap_or(f64::NAN) as f32;
+    assert_eq!(Some(read_out), foley::synth::HitParams::default().read_out, "{settings}");
+    assert_eq!(settings["background"], true);
+    assert!(meta(&tmp.path().join("real")).get("settings").is_none());
     let html = std::fs::read_to_string(report.join("index.html")).unwrap();
     for link in html.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]) {
         assert!(report.join(link).is_file(), "{link} missing");

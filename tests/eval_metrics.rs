@@ -105,6 +105,7 @@ fn report_writes_json_and_a_page_whose_links_all_exist() {
         material_classes: material.classes.clone(),
         material_train_hits: material.train_hits,
         seconds: 1.0,
+        settings: None,
     };
     let result = SystemResult { metrics: SystemMetrics::from_clips("real sound", &clips), clips };
     let expected_ap = result.metrics.onsets_vs_annotations.ap;
@@ -155,7 +156,7 @@ fn report_renders_in_chromium() {
     let output = Output { wave: c.real.clone(), cochleagram: None };
     let clips = vec![score_clip(&c, &output, None, &features).unwrap()];
     w.add_clip(&ClipAssets { id: &c.id, video: Some(&video), real: &c.real, real_features: &c.real_features, predicted: &output.wave, predicted_features: &c.real_features }).unwrap();
-    let meta = ReportMeta { foley_version: "test".into(), data: "d".into(), split: "test".into(), model: "m".into(), synth: "example".into(), material_classes: vec![], material_train_hits: 0, seconds: 0.0 };
+    let meta = ReportMeta { foley_version: "test".into(), data: "d".into(), split: "test".into(), model: "m".into(), synth: "example".into(), material_classes: vec![], material_train_hits: 0, seconds: 0.0, settings: None };
     w.finish(&meta, &[SystemResult { metrics: SystemMetrics::from_clips("real sound", &clips), clips }]).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tools/eval_screenshot");
     let o = std::process::Command::new(script).arg(&out).output().unwrap();
@@ -209,6 +210,7 @@ fn driver_trains_material_runs_systems_and_writes_the_report() {
         material_classes: vec![],
         material_train_hits: 0,
         seconds: 0.0,
+        settings: None,
     };
     let out = tmp.path().join("report");
     let mut systems: Vec<Box<dyn Systems>> = vec![Box::new(StandIns)];

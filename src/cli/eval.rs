@@ -82,6 +82,7 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
         (Some(d), _) => Some(d.clone()),
         (None, _) => Some(default_model_dir()?),
     };
+    let mut settings = None;
     if let Some(dir) = &model_dir {
         let device = a.device.device()?;
         if !(a.threshold >= 0.0) {
@@ -97,6 +98,7 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
             dynamics: a.dynamics,
             ..Default::default()
         };
+        settings = Some(opts.clone());
         let name = format!("model ({})", dir.display());
         let mut extra = Vec::new();
         if a.synth == SynthMode::Example && a.retrieval == Retrieval::Material {
@@ -120,6 +122,7 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
         material_classes: Vec::new(),
         material_train_hits: 0,
         seconds: 0.0,
+        settings,
     };
     let results = eval::evaluate(&train, &test, &mut systems, RunOptions { out: &a.out, meta, quiet })?;
     if a.json {

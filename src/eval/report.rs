@@ -37,6 +37,10 @@ pub struct ReportMeta {
     pub material_train_hits: usize,
     /// Seconds the whole evaluation took.
     pub seconds: f64,
+    /// How the model rows were rendered (hit detection, retrieval, background…); none
+    /// without a model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<crate::predict::SynthOptions>,
 }
 
 /// One system's results: the aggregate and the per-clip rows (same clip order for all).
