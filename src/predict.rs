@@ -469,10 +469,6 @@ pub fn synthesis<'a>(
     bank: Option<&'a Bank>,
     opts: &SynthOptions,
 ) -> Result<(Box<dyn Synthesis + 'a>, Vec<synth::Hit>, Vec<PlacedHit>)> {
-    // The onset read-out adds hits for guided retrieval only: `nearest` stays SPEC §6.
-    let guided = opts.mode == SynthMode::Example && opts.retrieval == Retrieval::Material;
-    let onset = guide.filter(|_| guided).map_or(&[][..], |g| &g.onset[..]);
-    let hits = synth::hits::detect_hits_with_read_out(coch, onset, &opts.hits)?;
     match opts.mode {
         SynthMode::Example => {
             let bank = bank.ok_or_else(|| Error::Param("example synthesis needs a sound bank".into()))?;
@@ -483,7 +479,9 @@ pub fn synthesis<'a>(
                 dynamics: opts.dynamics,
                 ..Default::default()
             };
-            let placed = synth::plan_hits(coch, &hits, guide, bank, &p)?;
+            // `plan` detects the hits (with the onset read-out's for guided retrieval).
+            let placed = synth::plan(coch, guide, bank, &p)?;
+            let hits = placed.iter().map(|h| h.hit.clone()).collect();
             let r = synth::Renderer::new_resampled(bank, &placed, opts.rate, coch.duration(), &crate::audio::resample)?;
             if !opts.background {
                 return Ok((Box::new(r), hits, placed));
@@ -493,6 +491,7 @@ pub fn synthesis<'a>(
             Ok((Box::new(Sum { a: Box::new(r), b: Box::new(fill), buf: Vec::new() }), hits, placed))
         }
         SynthMode::Parametric => {
+            let hits = synth::detect_hits(coch, &opts.hits)?;
             let p = cochleagram::InvertParams { iters: opts.iters, rate: opts.rate, seed: opts.seed, ..Default::default() };
             Ok((Box::new(Parametric::new(coch, p)), hits, Vec::new()))
         }

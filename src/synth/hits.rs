@@ -87,25 +87,35 @@ pub fn detect_hits_with_read_out(coch: &Cochleagram, onset: &[f32], p: &HitParam
 /// strength is the flux at the step. Sorted by time.
 pub fn add_read_out_hits(coch: &Cochleagram, mut hits: Vec<Hit>, onset: &[f32], p_min: f32, min_spacing: f64) -> Vec<Hit> {
     let s = onset_strength(coch);
-    let n = onset.len().min(s.len());
-    let spacing = min_spacing * coch.rate;
-    let mut cands: Vec<usize> = (0..n)
-        .filter(|&t| {
-            let left = if t > 0 { onset[t - 1] } else { 0.0 };
-            let right = if t + 1 < n { onset[t + 1] } else { 0.0 };
-            onset[t] >= p_min && onset[t] > left && onset[t] >= right
-        })
-        .collect();
-    cands.sort_by(|&a, &b| onset[b].total_cmp(&onset[a]).then(a.cmp(&b)));
-    let mut taken: Vec<f64> = hits.iter().map(|h| h.step as f64).collect();
-    for t in cands {
-        if taken.iter().all(|&k| (k - t as f64).abs() >= spacing) {
-            taken.push(t as f64);
-            hits.push(Hit { step: t, time: time_of(t as f64, coch.rate), strength: s[t], source: HitSource::ReadOut });
-        }
+    let onset = &onset[..onset.len().min(s.len())];
+    let cands: Vec<usize> = (0..onset.len()).filter(|&t| is_peak(onset, t) && onset[t] >= p_min).collect();
+    let flux = hits.len();
+    let kept = keep_spaced(cands, onset, hits.iter().map(|h| h.step).collect(), min_spacing * coch.rate);
+    for &t in &kept[flux..] {
+        hits.push(Hit { step: t, time: time_of(t as f64, coch.rate), strength: s[t], source: HitSource::ReadOut });
     }
     hits.sort_by(|a, b| a.time.total_cmp(&b.time));
     hits
+}
+
+/// Whether `x[t]` is a local maximum: above its left neighbour and not below its right one
+/// (0 beyond either end).
+fn is_peak(x: &[f32], t: usize) -> bool {
+    let left = if t > 0 { x[t - 1] } else { 0.0 };
+    let right = x.get(t + 1).copied().unwrap_or(0.0);
+    x[t] > left && x[t] >= right
+}
+
+/// Greedy suppression: `cands`, highest `score` first (ties: earlier first), each appended to
+/// `kept` when it is at least `spacing` steps from every step already there.
+fn keep_spaced(mut cands: Vec<usize>, score: &[f32], mut kept: Vec<usize>, spacing: f64) -> Vec<usize> {
+    cands.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
+    for t in cands {
+        if kept.iter().all(|&k| (k as f64 - t as f64).abs() >= spacing) {
+            kept.push(t);
+        }
+    }
+    kept
 }
 
 /// Hits: local maxima of [`onset_strength`] above `threshold` and `delta` above their
@@ -117,11 +127,9 @@ pub fn detect_hits(coch: &Cochleagram, p: &HitParams) -> Result<Vec<Hit>> {
     let s = onset_strength(coch);
     let n = s.len();
     let ctx = (p.context * coch.rate).round() as usize;
-    let mut cands: Vec<usize> = (1..n)
+    let cands: Vec<usize> = (1..n)
         .filter(|&t| {
-            let left = s[t - 1];
-            let right = if t + 1 < n { s[t + 1] } else { 0.0 };
-            if !(s[t] > left && s[t] >= right && s[t] >= p.threshold) {
+            if !(is_peak(&s, t) && s[t] >= p.threshold) {
                 return false;
             }
             let (lo, hi) = (t.saturating_sub(ctx), (t + ctx + 1).min(n));
@@ -129,14 +137,7 @@ pub fn detect_hits(coch: &Cochleagram, p: &HitParams) -> Result<Vec<Hit>> {
             s[t] >= mean + p.delta
         })
         .collect();
-    cands.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
-    let spacing = p.min_spacing * coch.rate;
-    let mut kept: Vec<usize> = Vec::new();
-    for t in cands {
-        if kept.iter().all(|&k| (k as f64 - t as f64).abs() >= spacing) {
-            kept.push(t);
-        }
-    }
+    let mut kept = keep_spaced(cands, &s, Vec::new(), p.min_spacing * coch.rate);
     kept.sort_unstable();
     Ok(kept
         .into_iter()
