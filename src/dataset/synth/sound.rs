@@ -48,10 +48,13 @@ fn recipe(m: Material) -> Recipe {
     let r = |f_lo, f_hi, modes, tau_lo, tau_hi, n_lo, n_hi, n_tau, noise, grains, spread, g_lo, g_hi, level, s_lo, s_hi, s_grains| Recipe {
         f_lo, f_hi, modes, tau_lo, tau_hi, n_lo, n_hi, n_tau, noise, grains, spread, g_lo, g_hi, level, s_lo, s_hi, s_grains,
     };
+    // The ringing materials (metal, ceramic, tile, glass) click: a wooden stick on them makes
+    // broadband contact noise (from 300 Hz, 0.30–0.35 of the level), which is how a
+    // spectral-flux onset detector finds their hits in real recordings (notes/data.md).
     match m {
         //                f_lo    f_hi   n  tau_lo tau_hi n_lo   n_hi    n_tau  noise gr spread g_lo    g_hi    level s_lo    s_hi    s_gr
         Wood       => r(180.0, 1400.0,  6, 0.025, 0.08, 200.0, 3000.0, 0.010, 0.30, 0, 0.0,   0.0,    0.0,   0.55, 300.0, 2500.0, 10.0),
-        Metal      => r(400.0, 4500.0, 10, 0.4,   1.2,  800.0, 8000.0, 0.004, 0.10, 0, 0.0,   0.0,    0.0,   0.45, 1500.0, 9000.0, 5.0),
+        Metal      => r(400.0, 4500.0, 10, 0.4,   1.2,  300.0, 8000.0, 0.004, 0.35, 0, 0.0,   0.0,    0.0,   0.45, 1500.0, 9000.0, 5.0),
         Dirt       => r(70.0,   220.0,  2, 0.015, 0.03, 100.0, 1500.0, 0.030, 0.75, 6, 0.08, 300.0, 2500.0,  0.45, 150.0, 1800.0, 40.0),
         Rock       => r(700.0, 4500.0,  8, 0.02,  0.09, 500.0, 6000.0, 0.006, 0.35, 0, 0.0,   0.0,    0.0,   0.6,  800.0, 6000.0, 30.0),
         Leaf       => r(0.0,      0.0,  0, 0.0,   0.0, 1500.0, 9000.0, 0.020, 0.30, 16, 0.12, 1500.0, 9000.0, 0.4, 2000.0, 9000.0, 120.0),
@@ -63,10 +66,10 @@ fn recipe(m: Material) -> Recipe {
         Drywall    => r(90.0,   550.0,  3, 0.02,  0.05, 100.0, 2000.0, 0.020, 0.50, 0, 0.0,   0.0,    0.0,   0.55, 300.0, 3000.0, 5.0),
         Gravel     => r(0.0,      0.0,  0, 0.0,   0.0,  600.0, 7000.0, 0.010, 0.30, 24, 0.15, 1000.0, 8000.0, 0.5, 800.0, 8000.0, 150.0),
         PlasticBag => r(0.0,      0.0,  0, 0.0,   0.0, 2000.0, 10000.0,0.020, 0.40, 20, 0.15, 2500.0, 11000.0,0.4, 2500.0, 11000.0, 140.0),
-        Ceramic    => r(1500.0, 6000.0, 8, 0.06,  0.2, 1000.0, 8000.0, 0.004, 0.15, 0, 0.0,   0.0,    0.0,   0.5, 2000.0, 9000.0, 12.0),
-        Tile       => r(800.0, 6000.0,  8, 0.04,  0.16, 800.0, 7000.0, 0.005, 0.20, 0, 0.0,   0.0,    0.0,   0.55, 1200.0, 8000.0, 15.0),
+        Ceramic    => r(1500.0, 6000.0, 8, 0.06,  0.2,  300.0, 8000.0, 0.004, 0.30, 0, 0.0,   0.0,    0.0,   0.5, 2000.0, 9000.0, 12.0),
+        Tile       => r(800.0, 6000.0,  8, 0.04,  0.16, 300.0, 7000.0, 0.005, 0.30, 0, 0.0,   0.0,    0.0,   0.55, 1200.0, 8000.0, 15.0),
         Carpet     => r(60.0,   250.0,  2, 0.01,  0.02,  60.0,  600.0, 0.025, 0.80, 0, 0.0,   0.0,    0.0,   0.2,  300.0, 3000.0, 20.0),
-        Glass      => r(2500.0,9500.0, 8, 0.15,  0.5, 1500.0, 9000.0, 0.003, 0.08, 0, 0.0,   0.0,    0.0,   0.45, 3000.0, 11000.0, 6.0),
+        Glass      => r(2500.0,9500.0, 8, 0.15,  0.5,  300.0, 9000.0, 0.003, 0.35, 0, 0.0,   0.0,    0.0,   0.45, 3000.0, 11000.0, 6.0),
     }
 }
 
@@ -232,5 +235,40 @@ pub fn noise_floor(out: &mut [f32], rate: u32, db: f32, cutoff: f32, rng: &mut C
         let x: f32 = StandardNormal.sample(rng);
         y = a * y + (1.0 - a) * x;
         *o += g * y;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audio::Waveform;
+    use crate::eval::onset::{detect_onsets, OnsetParams};
+    use rand::SeedableRng;
+
+    /// The SPEC §7 detector must find soft hits of the ringing materials (quarter speed, each
+    /// while the last still rings) after a full-speed wood hit, as it finds them in real
+    /// Greatest Hits recordings (real-audio AP 0.98). With the faint, narrow contact burst of
+    /// the recipes before session 8 it found about 70 % of these (notes/data.md).
+    #[test]
+    fn ringing_materials_click_loud_enough_for_the_onset_detector() {
+        let rate = 48_000;
+        let (mut found, mut total) = (0, 0);
+        for m in [Material::Glass, Material::Metal, Material::Ceramic, Material::Tile] {
+            for seed in 0..6 {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                let (wood, voice) = (Voice::new(Material::Wood, rate, &mut rng), Voice::new(m, rate, &mut rng));
+                let mut out = vec![0.0f32; 4 * rate as usize];
+                noise_floor(&mut out, rate, -56.0, 3000.0, &mut rng);
+                wood.hit(&mut out, rate, 0.5, 1.0, &mut rng);
+                let times = [1.0, 1.4, 1.8, 2.2, 2.6, 3.0];
+                for &t in &times {
+                    voice.hit(&mut out, rate, t, 0.25, &mut rng);
+                }
+                let onsets = detect_onsets(&Waveform::new(out, rate), &OnsetParams::default()).times();
+                total += times.len();
+                found += times.iter().filter(|&&t| onsets.iter().any(|o| (o - t).abs() <= 0.1)).count();
+            }
+        }
+        assert!(found as f64 >= 0.95 * total as f64, "the detector found {found} of {total} ringing hits");
     }
 }
