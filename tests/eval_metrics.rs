@@ -56,11 +56,20 @@ fn real_sound_silence_and_shifted_sound_score_as_expected() {
     assert_eq!(real.onsets_vs_annotations.count_right, Some(1.0));
     assert!(real.material_accuracy.unwrap() >= 0.9, "{:?}", real.material_accuracy);
     assert_eq!(real.material_hits, 20);
+    // The confusion counts every labelled action once; its diagonal is the accuracy.
+    let confusion = real.material_confusion.as_ref().unwrap();
+    assert_eq!(confusion.classes, vec!["glass", "metal", "wood"]);
+    assert_eq!(confusion.total(), 20);
+    assert_eq!(confusion.right() as f64 / 20.0, real.material_accuracy.unwrap());
     assert!((real.hits.loudness_r.unwrap() - 1.0).abs() < 1e-9);
     assert!((real.hits.centroid_r.unwrap() - 1.0).abs() < 1e-9);
     assert_eq!(real.cochleagram_mae, Some(0.0));
     // Silence: no onsets → AP 0 and accuracy 0 (not undefined), loudness has no variance → r None.
     let silence = run("silence", &|c| Waveform::silence(c.real.duration(), RATE));
+    // Every silent action sounds alike to the classifier: one column of the confusion.
+    let heard = silence.material_confusion.as_ref().unwrap();
+    assert_eq!(heard.total(), 20);
+    assert_eq!((0..heard.classes.len()).filter(|&j| heard.counts.iter().any(|row| row[j] > 0)).count(), 1);
     assert_eq!(silence.onsets_vs_annotations.ap, Some(0.0));
     assert_eq!(silence.onsets_vs_real.accuracy, Some(0.0));
     assert_eq!(silence.hits.loudness_r, None);
@@ -114,7 +123,11 @@ fn report_writes_json_and_a_page_whose_links_all_exist() {
     assert_eq!(json["systems"][0]["name"], "real sound");
     assert_eq!(json["systems"][0]["onsets_vs_annotations"]["ap"].as_f64(), expected_ap);
     assert_eq!(json["clips"].as_array().unwrap().len(), 2);
+    let counts = json["systems"][0]["material_confusion"]["counts"].as_array().unwrap();
+    let total: u64 = counts.iter().flat_map(|r| r.as_array().unwrap()).map(|k| k.as_u64().unwrap()).sum();
+    assert_eq!(total, json["systems"][0]["material_hits"].as_u64().unwrap());
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<h2>Material confusion</h2>") && html.contains("real sound: "), "no confusion heat map");
     let links: Vec<&str> = html.split("src=\"").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
     // Per clip: video, 2 pictures, 2 sounds.
     assert_eq!(links.len(), 2 * 5);

@@ -15,4 +15,4 @@ pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
 pub use report::{text_table, ClipAssets, ReportMeta, ReportWriter, SystemResult};
 pub use run::{evaluate, source_clips, RunOptions, SourceClip, Systems, REAL_SOUND};
-pub use score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialModel, Output, SystemMetrics};
+pub use score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialConfusion, MaterialModel, Output, SystemMetrics};

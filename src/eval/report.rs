@@ -5,7 +5,7 @@
 //! The page checks itself when opened: a script counts broken images and media that fail to
 //! load and writes the result into `<p id="render-check">` (`ok: …` or `broken: …`), which the
 //! headless-Chromium check (tools/eval_screenshot) reads.
-use super::score::{ClipMetrics, SystemMetrics};
+use super::score::{ClipMetrics, MaterialConfusion, SystemMetrics};
 use crate::audio::{write_wav, SampleFormat, Waveform};
 use crate::cochleagram::Cochleagram;
 use crate::error::{Error, Result};
@@ -137,6 +137,7 @@ impl ReportWriter {
         );
         h.push_str(&metrics_table(systems, meta));
         h.push_str(EXPLAIN);
+        h.push_str(&confusion_tables(systems));
         h.push_str("<h2>Clips</h2>\n");
         let model = systems.first();
         for (i, (id, folder, video)) in self.clips.iter().enumerate() {
@@ -213,6 +214,53 @@ fn metrics_table(systems: &[SystemResult], meta: &ReportMeta) -> String {
     h
 }
 
+/// One heat map per system of which material the classifier heard at each labelled action
+/// (rows: annotated, columns: heard; shade: share of the row), so the confused pairs show.
+fn confusion_tables(systems: &[SystemResult]) -> String {
+    let with: Vec<(&str, &MaterialConfusion)> =
+        systems.iter().filter_map(|s| s.metrics.material_confusion.as_ref().map(|c| (s.metrics.name.as_str(), c))).collect();
+    if with.is_empty() {
+        return String::new();
+    }
+    // The same rows and columns for every system, so the maps compare cell by cell.
+    let mut classes: Vec<&String> = with.iter().flat_map(|(_, c)| &c.classes).collect();
+    classes.sort();
+    classes.dedup();
+    let mut h = String::from(
+        "<h2>Material confusion</h2>\n<p class=\"small\">Rows: annotated material; columns: what the classifier hears in \
+         the sound at that action; shade: share of the row; outlined: right.</p>\n<div class=\"row\">",
+    );
+    for (name, c) in with {
+        let _ = write!(h, "<figure><table class=\"confusion\"><thead><tr><th></th>");
+        for class in &classes {
+            let _ = write!(h, "<th title=\"{}\">{}</th>", esc(class), esc(&class.chars().take(4).collect::<String>()));
+        }
+        h.push_str("</tr></thead><tbody>");
+        let at = |class: &String| c.classes.binary_search(class).ok();
+        for (i, class) in classes.iter().enumerate() {
+            let row: Vec<usize> = classes.iter().map(|b| at(class).zip(at(b)).map_or(0, |(x, y)| c.counts[x][y])).collect();
+            let n: usize = row.iter().sum();
+            let _ = write!(h, "<tr><th>{}</th>", esc(class));
+            for (j, &k) in row.iter().enumerate() {
+                let share = if n > 0 { k as f64 / n as f64 } else { 0.0 };
+                let right = if i == j { " class=\"right\"" } else { "" };
+                let text = if k > 0 { k.to_string() } else { String::new() };
+                let _ = write!(h, "<td{right} style=\"background:rgba(200,60,40,{share:.2})\">{text}</td>");
+            }
+            h.push_str("</tr>");
+        }
+        let _ = write!(
+            h,
+            "</tbody></table><figcaption>{}: {} of {} right</figcaption></figure>",
+            esc(name),
+            c.right(),
+            c.total()
+        );
+    }
+    h.push_str("</div>\n");
+    h
+}
+
 /// The numbers of a table row, formatted, in the column order of both tables.
 fn cells(m: &SystemMetrics) -> Vec<String> {
     let f = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.3}"));
@@ -261,7 +309,8 @@ const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;max-width:1400px}t
 td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}td:first-child{text-align:left}th{background:#eee}\
 .row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}figure{margin:0}figcaption,.small{font-size:85%;color:#444}\
 img{display:block;width:900px;max-width:100%;height:120px;image-rendering:pixelated}.sounds{flex:1;min-width:300px}audio{display:block;width:320px}.clip{border-top:1px solid #ccc;margin-top:1em}\
-#render-check{font-family:monospace}";
+#render-check{font-family:monospace}\
+table.confusion td,table.confusion th{padding:1px 3px;font-size:75%;min-width:1.6em}table.confusion td.right{outline:2px solid #222}";
 
 const EXPLAIN: &str = "<p class=\"small\">Onsets: librosa-style spectral-flux onsets (22 050 Hz, hop 512, δ 0.3) of each \
 generated sound, confidence = peak normalised |waveform| within ±50 ms, 50 ms suppression, matched strongest first within ±0.1 s \

@@ -102,6 +102,9 @@ pub struct ClipMetrics {
     pub cochleagram_mae: Option<f64>,
     #[serde(skip)]
     hit_pairs: Vec<(HitSound, HitSound)>,
+    /// (annotated, heard) material of each labelled action.
+    #[serde(skip)]
+    material_pairs: Vec<(String, String)>,
     #[serde(skip)]
     abs_error: Option<(f64, usize)>,
 }
@@ -119,15 +122,15 @@ pub fn score_clip(
     let onsets = detect_onsets(&output.wave, &OnsetParams::default());
     let annotated: Vec<f64> = clip.actions.iter().map(|a| a.time).collect();
     let gen_features = features(&output.wave)?;
-    let (mut material_right, mut material_hits) = (0, 0);
+    let mut material_pairs = Vec::new();
     if let Some(m) = material {
         for a in &clip.actions {
             if let Some(label) = &a.material {
-                material_hits += 1;
-                material_right += (m.predict(&gen_features, a.time) == label) as usize;
+                material_pairs.push((label.clone(), m.predict(&gen_features, a.time).to_string()));
             }
         }
     }
+    let material_right = material_pairs.iter().filter(|(a, b)| a == b).count();
     let hit_pairs = clip.actions.iter().map(|a| (hit_sound(&output.wave, a.time), hit_sound(&clip.real, a.time))).collect();
     let abs_error = cochleagram_abs_error(output.cochleagram.as_ref().unwrap_or(&gen_features), &clip.real_features);
     Ok(ClipMetrics {
@@ -135,9 +138,10 @@ pub fn score_clip(
         onsets_vs_real: score_onsets(&onsets, &clip.real_onsets),
         onsets_vs_annotations: score_onsets(&onsets, &annotated),
         material_right,
-        material_hits,
+        material_hits: material_pairs.len(),
         cochleagram_mae: abs_error.and_then(|(s, n)| (n > 0).then(|| s / n as f64)),
         hit_pairs,
+        material_pairs,
         abs_error,
     })
 }
@@ -152,6 +156,8 @@ pub struct SystemMetrics {
     /// Material accuracy over labelled test actions; `None` without a classifier or labels.
     pub material_accuracy: Option<f64>,
     pub material_hits: usize,
+    /// Which material the classifier heard at each labelled action; `None` as for accuracy.
+    pub material_confusion: Option<MaterialConfusion>,
     /// Pearson r of per-hit loudness and spectral centroid, generated vs real.
     pub hits: HitCorrelation,
     pub cochleagram_mae: Option<f64>,
@@ -172,8 +178,45 @@ impl SystemMetrics {
             onsets_vs_annotations: OnsetSummary::from_clips(&vs_ann),
             material_accuracy: (material_hits > 0).then(|| right as f64 / material_hits as f64),
             material_hits,
+            material_confusion: MaterialConfusion::from_pairs(clips.iter().flat_map(|c| c.material_pairs.iter())),
             hits: HitCorrelation::from_pairs(&pairs),
             cochleagram_mae: (n > 0).then(|| err / n as f64),
         }
+    }
+}
+
+/// Material confusion over labelled test actions: `counts[i][j]` actions annotated
+/// `classes[i]` were heard as `classes[j]` by the classifier (classes: every label seen, sorted).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MaterialConfusion {
+    pub classes: Vec<String>,
+    pub counts: Vec<Vec<usize>>,
+}
+
+impl MaterialConfusion {
+    /// From (annotated, heard) pairs; `None` for none.
+    pub fn from_pairs<'a>(pairs: impl Iterator<Item = &'a (String, String)> + Clone) -> Option<Self> {
+        let mut classes: Vec<String> = pairs.clone().flat_map(|(a, b)| [a.clone(), b.clone()]).collect();
+        classes.sort();
+        classes.dedup();
+        if classes.is_empty() {
+            return None;
+        }
+        let index = |c: &String| classes.binary_search(c).expect("class list built from these pairs");
+        let mut counts = vec![vec![0; classes.len()]; classes.len()];
+        for (a, b) in pairs {
+            counts[index(a)][index(b)] += 1;
+        }
+        Some(MaterialConfusion { classes, counts })
+    }
+
+    /// Actions heard as their annotated material.
+    pub fn right(&self) -> usize {
+        (0..self.classes.len()).map(|i| self.counts[i][i]).sum()
+    }
+
+    /// All actions counted.
+    pub fn total(&self) -> usize {
+        self.counts.iter().flatten().sum()
     }
 }
