@@ -238,7 +238,8 @@ fn confusion_tables(systems: &[SystemResult]) -> String {
         h.push_str("</tr></thead><tbody>");
         let at = |class: &String| c.classes.binary_search(class).ok();
         for (i, class) in classes.iter().enumerate() {
-            let row: Vec<usize> = classes.iter().map(|b| at(class).zip(at(b)).map_or(0, |(x, y)| c.counts[x][y])).collect();
+            let x = at(class);
+            let row: Vec<usize> = classes.iter().map(|b| x.zip(at(b)).map_or(0, |(x, y)| c.counts[x][y])).collect();
             let n: usize = row.iter().sum();
             let _ = write!(h, "<tr><th>{}</th>", esc(class));
             for (j, &k) in row.iter().enumerate() {

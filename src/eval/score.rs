@@ -167,8 +167,9 @@ impl SystemMetrics {
     pub fn from_clips(name: &str, clips: &[ClipMetrics]) -> Self {
         let vs_real: Vec<ClipScore> = clips.iter().map(|c| c.onsets_vs_real.clone()).collect();
         let vs_ann: Vec<ClipScore> = clips.iter().map(|c| c.onsets_vs_annotations.clone()).collect();
-        let right: usize = clips.iter().map(|c| c.material_right).sum();
-        let material_hits: usize = clips.iter().map(|c| c.material_hits).sum();
+        // One count of the material results: the confusion's diagonal and total.
+        let confusion = MaterialConfusion::from_pairs(clips.iter().flat_map(|c| c.material_pairs.iter()));
+        let (right, material_hits) = confusion.as_ref().map_or((0, 0), |c| (c.right(), c.total()));
         let pairs: Vec<(HitSound, HitSound)> = clips.iter().flat_map(|c| c.hit_pairs.iter().copied()).collect();
         let (err, n) = clips.iter().filter_map(|c| c.abs_error).fold((0.0, 0usize), |(s, n), (a, b)| (s + a, n + b));
         SystemMetrics {
@@ -178,7 +179,7 @@ impl SystemMetrics {
             onsets_vs_annotations: OnsetSummary::from_clips(&vs_ann),
             material_accuracy: (material_hits > 0).then(|| right as f64 / material_hits as f64),
             material_hits,
-            material_confusion: MaterialConfusion::from_pairs(clips.iter().flat_map(|c| c.material_pairs.iter())),
+            material_confusion: confusion,
             hits: HitCorrelation::from_pairs(&pairs),
             cochleagram_mae: (n > 0).then(|| err / n as f64),
         }
