@@ -99,6 +99,7 @@ fn baseline_variants_train_reload_and_stream() {
         ("nolstm", ModelConfig { temporal: Temporal::None, ..tiny_train_config().model }),
         ("rgb", ModelConfig { streams: Streams::Rgb, rgb_every: 3, ..tiny_train_config().model }),
         ("st-pool", ModelConfig { streams: Streams::Spacetime, fusion: Fusion::Pool, ..tiny_train_config().model }),
+        ("action", ModelConfig { aux_action: 1.0, ..tiny_train_config().model }),
     ];
     for (name, model) in variants {
         let run = dir.path().join(name);
@@ -112,6 +113,14 @@ fn baseline_variants_train_reload_and_stream() {
         let chunked = predict(&m, clip, 5);
         let err = one.iter().zip(&chunked).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
         assert!(err < 1e-5, "{name}: chunked prediction differs by {err}");
+        // The hit/scratch read-out streams out beside the cochleagram, one value per step.
+        let mut p = m.predictor();
+        let frames: Vec<&[u8]> = (0..clip.n_frames()).map(|i| clip.frame(i)).collect();
+        p.push_images(&frames).unwrap();
+        p.finish().unwrap();
+        let guide = p.take_guide().unwrap_or_default();
+        assert_eq!(guide.scratch.len(), if model.aux_action > 0.0 { clip.n_frames() * 3 } else { 0 }, "{name}");
+        assert!(guide.scratch.iter().all(|x| (0.0..=1.0).contains(x)), "{name}");
         if model.temporal == Temporal::None {
             for f in one.chunks(3 * 42) {
                 assert_eq!(f[..42], f[42..84], "{name}: steps of a frame differ without an LSTM");
@@ -277,11 +286,11 @@ fn trace_records_each_step_from_the_starting_weights() {
     let b = train::sampler::fill_batch(&data.train, &wins, cfg.window, m.steps_per_frame, m.fps);
     let (bs, ts) = (cfg.batch as i64, (cfg.window * m.steps_per_frame) as i64);
     let frames = tch::Tensor::from_slice(&b.frames).view([bs, cfg.window as i64 + 2, m.height as i64, m.width as i64, 3]);
-    let (pred, aux) = model.net().forward_train(&frames);
+    let (pred, aux) = model.net().forward_train(&frames, true);
     let mut loss = model.net().loss(&pred, &tch::Tensor::from_slice(&b.targets).view([bs, ts, m.bands as i64]));
     if let Some(logits) = aux {
         let v = |x: &[f32]| tch::Tensor::from_slice(x).view([bs, ts]);
-        let (extra, _, _) = model.net().aux_loss(&logits, &v(&b.onset), &tch::Tensor::from_slice(&b.material).view([bs, ts]), &v(&b.log_loudness));
+        let (extra, _, _) = model.net().aux_loss(&logits, &v(&b.onset), &tch::Tensor::from_slice(&b.material).view([bs, ts]), &v(&b.log_loudness), &v(&b.scratch));
         loss = loss + extra;
     }
     let want = lines[0]["loss"].as_f64().unwrap();
@@ -318,4 +327,52 @@ fn fine_tuning_starts_from_the_given_model() {
     let other = TrainConfig { model: ModelConfig { hidden: cfg.model.hidden * 2, ..cfg.model.clone() }, ..cfg.clone() };
     let e = train::train(&data, &other, &o).err().expect("a different model config must be refused").to_string();
     assert!(e.contains("config.json") && e.contains("differs"), "{e}");
+}
+
+/// A trained model gains the hit/scratch read-out (`--init` with `aux_action`, `train_only =
+/// ["action"]`): only the new `action` layer changes; every other weight, hence the
+/// cochleagram and the other read-outs, stays the base model's. A name that matches no
+/// variable is refused.
+#[test]
+fn a_new_read_out_trains_on_frozen_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = toy_data();
+    let cfg = tiny_train_config();
+    let base = dir.path().join("base");
+    train::train(&data, &TrainConfig { epochs: 1, ..cfg.clone() }, &opts(&base)).unwrap();
+    let base_model = Model::load(&base, Device::Cpu).unwrap();
+
+    let with_action = ModelConfig { aux_action: 1.0, ..cfg.model.clone() };
+    let probe = TrainConfig { model: with_action.clone(), train_only: vec!["action".into()], epochs: 1, seed: 9, ..cfg.clone() };
+    let tuned = dir.path().join("tuned");
+    let mut o = opts(&tuned);
+    o.init = Some(base.clone());
+    o.trace = Some(dir.path().join("trace.jsonl"));
+    train::train(&data, &probe, &o).unwrap();
+    let tuned_model = Model::load(&tuned, Device::Cpu).unwrap();
+    assert_eq!(tuned_model.config(), &with_action);
+    let start = tch::Tensor::read_safetensors(dir.path().join("trace.init.safetensors")).unwrap();
+    let base_w = base_model.weights();
+    let mut action_moved = false;
+    for (name, t) in tuned_model.weights() {
+        match base_w.iter().find(|(n, _)| *n == name) {
+            Some((_, b)) => assert!(t.equal(b), "{name} changed although frozen"),
+            None => {
+                assert!(name.starts_with("action."), "{name} is new but not the action read-out");
+                let s = &start.iter().find(|(n, _)| *n == format!("model.{name}")).unwrap().1;
+                action_moved |= !t.equal(s);
+            }
+        }
+    }
+    assert!(action_moved, "the action read-out did not train");
+    let clip = &data.val[0];
+    assert_eq!(predict(&tuned_model, clip, 1000), predict(&base_model, clip, 1000));
+    let v = Model::read_config(&tuned).unwrap().training["validation"].clone();
+    assert!(v["action_head_accuracy"].as_f64().is_some_and(|a| (0.0..=1.0).contains(&a)), "{v}");
+
+    let mut o = opts(&dir.path().join("nothing"));
+    o.init = Some(base.clone());
+    let nothing = TrainConfig { train_only: vec!["actoin".into()], ..probe.clone() };
+    let e = train::train(&data, &nothing, &o).err().expect("a train_only that matches nothing must be refused").to_string();
+    assert!(e.contains("actoin") && e.contains("matches none"), "{e}");
 }

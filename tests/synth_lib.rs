@@ -154,6 +154,38 @@ fn retrieval_picks_the_entry_a_window_was_copied_from() {
 }
 
 #[test]
+fn guided_retrieval_follows_the_material_and_action_read_out() {
+    use foley::dataset::Material;
+    let mut b = bank();
+    // Half of the metal entries become scratches.
+    let metal: Vec<usize> = (0..b.len()).filter(|&i| b.entries[i].material.as_deref() == Some("metal")).collect();
+    for &i in &metal[..metal.len() / 2] {
+        b.entries[i].action = Some("scratch".into());
+    }
+    let c = coch(&[(0.5, 1, 0.5)], 1.0);
+    let steps = c.frames();
+    let k = Material::ALL.len();
+    let m = Material::ALL.iter().position(|x| x.as_str() == "metal").unwrap();
+    let material: Vec<f32> = (0..steps * k).map(|i| if i % k == m { 1.0 } else { 0.0 }).collect();
+    let p = ExampleParams { retrieval: Retrieval::Material, ..Default::default() };
+    for (scratch, want) in [(0.9f32, Some("scratch")), (0.1, Some("hit")), (f32::NAN, None)] {
+        let guide = synth::Guide {
+            material: material.clone(),
+            classes: k,
+            log_loudness: Vec::new(),
+            scratch: if scratch.is_nan() { Vec::new() } else { vec![scratch; steps] },
+            ..Default::default()
+        };
+        let placed = synth::plan(&c, Some(&guide), &b, &p).unwrap();
+        assert_eq!(placed.len(), 1);
+        assert_eq!(placed[0].material.as_deref(), Some("metal"));
+        if let Some(a) = want {
+            assert_eq!(placed[0].action.as_deref(), Some(a), "read-out {scratch}");
+        }
+    }
+}
+
+#[test]
 fn placed_onsets_land_on_hits_at_the_predicted_loudness() {
     let b = bank();
     // Prediction: a metal hit at amplitude 0.4, a wood hit at 0.2, a glass hit at 0.6.

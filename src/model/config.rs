@@ -163,6 +163,10 @@ pub struct ModelConfig {
     /// the stick approaches. 0 = off. Default 1 (0 when absent from an older model's
     /// config.json).
     pub aux_loudness: f64,
+    /// Weight of the auxiliary action loss (training only): at the steps of each annotated
+    /// hit or scratch the read-out says which it is (binary cross-entropy), so example
+    /// synthesis can give hits bank entries with sharp attacks. 0 = off. Default 0.
+    pub aux_action: f64,
     /// ε of the robust loss Σ_t log(ε + ‖s_t − ŝ_t‖²). Default 1/25² as in Owens et al.
     pub loss_eps: f64,
 }
@@ -194,6 +198,7 @@ impl Default for ModelConfig {
             aux_onset: 1.0,
             aux_material: 0.5,
             aux_loudness: 1.0,
+            aux_action: 0.0,
             loss_eps: 1.0 / 625.0,
         }
     }
@@ -253,8 +258,8 @@ impl ModelConfig {
                 return p(format!("pca = {k} must be in 1..={}", self.bands));
             }
         }
-        if !(self.aux_onset >= 0.0 && self.aux_material >= 0.0 && self.aux_loudness >= 0.0) {
-            return p("aux_onset, aux_material and aux_loudness must be non-negative".into());
+        if !(self.aux_onset >= 0.0 && self.aux_material >= 0.0 && self.aux_loudness >= 0.0 && self.aux_action >= 0.0) {
+            return p("aux_onset, aux_material, aux_loudness and aux_action must be non-negative".into());
         }
         if !(self.loss_eps > 0.0) {
             return p(format!("loss_eps {} must be positive", self.loss_eps));
@@ -310,14 +315,26 @@ impl ModelConfig {
         self.fps * self.steps_per_frame as f64
     }
 
-    /// Outputs of the auxiliary read-out (1 onset logit + one logit per material, + 1
-    /// ln-loudness with the loudness loss), 0 if off.
+    /// Outputs of the auxiliary read-out layer `aux` (1 onset logit + one logit per material,
+    /// + 1 ln-loudness with the loudness loss), 0 if no auxiliary loss is on.
     pub fn aux_outputs(&self) -> i64 {
-        if self.aux_onset > 0.0 || self.aux_material > 0.0 || self.aux_loudness > 0.0 {
-            1 + crate::dataset::Material::ALL.len() as i64 + (self.aux_loudness > 0.0) as i64
+        if self.aux_onset > 0.0 || self.aux_material > 0.0 || self.aux_loudness > 0.0 || self.aux_action > 0.0 {
+            self.aux_action_index()
         } else {
             0
         }
+    }
+
+    /// Index of the ln-loudness output in the auxiliary read-out (with the loudness loss).
+    pub fn aux_loudness_index(&self) -> i64 {
+        1 + crate::dataset::Material::ALL.len() as i64
+    }
+
+    /// Index of the scratch logit in the auxiliary logits (with the action loss). It comes
+    /// from a layer of its own, `action`, appended after `aux`'s outputs, so that a trained
+    /// model can gain it without changing its other weights (`train_only = ["action"]`).
+    pub fn aux_action_index(&self) -> i64 {
+        self.aux_loudness_index() + (self.aux_loudness > 0.0) as i64
     }
 
     /// Number of values the read-out layer produces per step.

@@ -196,6 +196,28 @@ impl Model {
         Ok(model)
     }
 
+    /// The starting point of a fine-tuning run with model config `cfg` (`foley train --init
+    /// DIR`): the model of `dir` when its config is `cfg`; when `cfg` only adds the hit/scratch
+    /// read-out (`aux_action`), that model's weights with a freshly initialised (from `seed`)
+    /// `action` layer.
+    pub fn load_init(dir: &Path, cfg: &ModelConfig, device: Device, seed: u64) -> Result<Model> {
+        let file = Self::read_config(dir)?;
+        let adds_action = file.model.aux_action == 0.0 && cfg.aux_action > 0.0;
+        if file.model != *cfg && !(adds_action && file.model == ModelConfig { aux_action: 0.0, ..cfg.clone() }) {
+            return Err(Error::bad(
+                dir.join("config.json"),
+                "this model's config differs from the run's [model] config: fine-tune with the same [model] section \
+                 (or the same plus aux_action, to add the hit/scratch read-out)",
+            ));
+        }
+        let mut model = Model::new_seeded(cfg.clone(), file.normalization.clone(), device, seed)?;
+        model.file = ModelFile { model: cfg.clone(), ..file };
+        let path = dir.join("model.safetensors");
+        let fresh: &[&str] = if adds_action { &["action."] } else { &[] };
+        model.set_weights_keeping(&path, &read_tensors(&path)?, "", fresh)?;
+        Ok(model)
+    }
+
     /// Copy weights from a safetensors file into this model; every variable must be present
     /// with the same shape.
     pub fn load_weights(&mut self, path: &Path) -> Result<()> {
@@ -205,9 +227,15 @@ impl Model {
 
     /// Copy named tensors (names prefixed by `prefix`) into the variables.
     pub(crate) fn set_weights(&mut self, path: &Path, tensors: &[(String, Tensor)], prefix: &str) -> Result<()> {
+        self.set_weights_keeping(path, tensors, prefix, &[])
+    }
+
+    /// [`Model::set_weights`], except that variables whose names start with one of `fresh`
+    /// keep their initial values (and must be absent from the file).
+    fn set_weights_keeping(&mut self, path: &Path, tensors: &[(String, Tensor)], prefix: &str, fresh: &[&str]) -> Result<()> {
         let map: std::collections::HashMap<&str, &Tensor> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
         let mut vars = self.vs.variables();
-        let mut names: Vec<_> = vars.keys().cloned().collect();
+        let mut names: Vec<_> = vars.keys().filter(|n| !fresh.iter().any(|f| n.starts_with(f))).cloned().collect();
         names.sort();
         for name in &names {
             let src = map.get(format!("{prefix}{name}").as_str()).ok_or_else(|| {

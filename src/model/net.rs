@@ -66,6 +66,8 @@ pub struct Net {
     seq: Sequence,
     head: nn::Linear,
     aux: Option<nn::Linear>,
+    /// The scratch logit (models trained with the action loss), after `aux`'s outputs.
+    action: Option<nn::Linear>,
     pixel_mean: Tensor,
     pixel_std: Tensor,
     gray_mean: f64,
@@ -93,6 +95,9 @@ pub struct AuxOut {
     /// Probability that an annotated action starts at each step, `[B, T]` (models trained
     /// with the onset loss).
     pub onset: Option<Tensor>,
+    /// Probability that an action starting at each step is a scratch rather than a hit,
+    /// `[B, T]` (models trained with the action loss).
+    pub scratch: Option<Tensor>,
 }
 
 /// LSTM state carried across chunks when streaming.
@@ -139,6 +144,7 @@ impl Net {
             0 => None,
             n => Some(nn::linear(p / "aux", cfg.hidden, n, torch_default_linear(cfg.hidden))),
         };
+        let action = (cfg.aux_action > 0.0).then(|| nn::linear(p / "action", cfg.hidden, 1, torch_default_linear(cfg.hidden)));
         let t = |v: &[f32]| Tensor::from_slice(v).to_device(dev);
         let gray_mean = LUMA.iter().zip(norm.pixel_mean).map(|(w, m)| (w * m) as f64).sum();
         let gray_std = LUMA.iter().zip(norm.pixel_std).map(|(w, s)| (w * s) as f64).sum();
@@ -156,6 +162,7 @@ impl Net {
             seq,
             head,
             aux,
+            action,
             pixel_mean: t(&norm.pixel_mean).view([1, 3, 1, 1]),
             pixel_std: t(&norm.pixel_std).view([1, 3, 1, 1]),
             gray_mean,
@@ -185,9 +192,8 @@ impl Net {
     /// Also returns what the auxiliary read-out says (for the losses it was trained with).
     pub fn forward_frames(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, AuxOut, Carry) {
         let (pred, out, carry) = self.forward_impl(frames, phase, carry, train);
-        let mut aux_out = AuxOut { material: None, log_loudness: None, onset: None };
-        if let Some(aux) = &self.aux {
-            let logits = aux.forward(&out);
+        let mut aux_out = AuxOut { material: None, log_loudness: None, onset: None, scratch: None };
+        if let Some(logits) = self.read_out(&out) {
             let m = crate::dataset::Material::ALL.len() as i64;
             if self.cfg.aux_onset > 0.0 {
                 aux_out.onset = Some(logits.select(-1, 0).sigmoid());
@@ -196,17 +202,30 @@ impl Net {
                 aux_out.material = Some(logits.narrow(-1, 1, m).softmax(-1, Kind::Float));
             }
             if self.cfg.aux_loudness > 0.0 {
-                aux_out.log_loudness = Some(logits.select(-1, 1 + m));
+                aux_out.log_loudness = Some(logits.select(-1, self.cfg.aux_loudness_index()));
+            }
+            if self.cfg.aux_action > 0.0 {
+                aux_out.scratch = Some(logits.select(-1, self.cfg.aux_action_index()).sigmoid());
             }
         }
         (pred, aux_out, carry)
     }
 
     /// Training forward over windows (no carried state): the cochleagram steps and, when the
-    /// config has auxiliary losses, their logits `[B, n·steps_per_frame, 1 + materials]`.
-    pub fn forward_train(&self, frames: &Tensor) -> (Tensor, Option<Tensor>) {
-        let (pred, out, _) = self.forward_impl(frames, 0, None, true);
-        (pred, self.aux.as_ref().map(|a| a.forward(&out)))
+    /// config has auxiliary losses, their logits `[B, n·steps_per_frame, aux outputs]`.
+    /// `train`: training mode (false for frozen layers: batch norm keeps its statistics).
+    pub fn forward_train(&self, frames: &Tensor, train: bool) -> (Tensor, Option<Tensor>) {
+        let (pred, out, _) = self.forward_impl(frames, 0, None, train);
+        (pred, self.read_out(&out))
+    }
+
+    /// Auxiliary logits of the LSTM output: `aux`'s, then the `action` layer's.
+    fn read_out(&self, out: &Tensor) -> Option<Tensor> {
+        let aux = self.aux.as_ref()?.forward(out);
+        Some(match &self.action {
+            Some(a) => Tensor::cat(&[aux, a.forward(out)], -1),
+            None => aux,
+        })
     }
 
     fn forward_impl(&self, frames: &Tensor, phase: usize, carry: Option<&Carry>, train: bool) -> (Tensor, Tensor, Carry) {
@@ -346,10 +365,11 @@ impl Net {
 
     /// Auxiliary losses from [`Net::forward_train`]'s logits: onset binary cross-entropy
     /// (`onset` `[B, T]` in {0, 1}; positives weighted by the negative/positive ratio, at
-    /// most 50), material cross-entropy (`material` `[B, T]` class index, −1 = none) and
+    /// most 50), material cross-entropy (`material` `[B, T]` class index, −1 = none),
     /// hit-loudness squared error (`log_loudness` `[B, T]`, ln of the real hit's loudness,
+    /// NaN = none) and action binary cross-entropy (`scratch` `[B, T]`: 1 scratch, 0 hit,
     /// NaN = none), weighted by the config. Returns (weighted sum, onset part, material part).
-    pub fn aux_loss(&self, logits: &Tensor, onset: &Tensor, material: &Tensor, log_loudness: &Tensor) -> (Tensor, f64, f64) {
+    pub fn aux_loss(&self, logits: &Tensor, onset: &Tensor, material: &Tensor, log_loudness: &Tensor, scratch: &Tensor) -> (Tensor, f64, f64) {
         let dev = logits.device();
         let on_logit = logits.select(-1, 0);
         let pos = onset.sum(Kind::Float).double_value(&[]);
@@ -374,9 +394,22 @@ impl Net {
         if self.cfg.aux_loudness > 0.0 {
             let known = log_loudness.isnan().logical_not();
             if known.any().int64_value(&[]) != 0 {
-                let pred = logits.select(-1, 1 + n_mat).masked_select(&known);
+                let pred = logits.select(-1, self.cfg.aux_loudness_index()).masked_select(&known);
                 let l_loud = (pred - log_loudness.masked_select(&known)).square().mean(Kind::Float);
                 total = total + l_loud * self.cfg.aux_loudness;
+            }
+        }
+        if self.cfg.aux_action > 0.0 {
+            let known = scratch.isnan().logical_not();
+            if known.any().int64_value(&[]) != 0 {
+                let logit = logits.select(-1, self.cfg.aux_action_index()).masked_select(&known);
+                let l_act = logit.binary_cross_entropy_with_logits::<Tensor>(
+                    &scratch.masked_select(&known),
+                    None,
+                    None,
+                    tch::Reduction::Mean,
+                );
+                total = total + l_act * self.cfg.aux_action;
             }
         }
         (total, a, b)

@@ -123,6 +123,9 @@ impl<'a> Predictor<'a> {
         if let Some(o) = aux.onset {
             g.onset = to_vec(o, "auxiliary read-out")?;
         }
+        if let Some(s) = aux.scratch {
+            g.scratch = to_vec(s, "auxiliary read-out")?;
+        }
         self.guide.extend(g);
         let v = to_vec(pred.clamp(0.0, 1.0), "prediction")?;
         let mut drained: Vec<Vec<u8>> = self.pending.drain(..n).collect();

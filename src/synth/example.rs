@@ -122,9 +122,15 @@ pub fn plan_hits(
             let loudness = window_loudness(&window, coch.bands, bp.window, bp.compression);
             let guide = guide.filter(|_| p.retrieval == Retrieval::Material);
             let predicted = guide.and_then(|g| g.material_at_hit(hit.step)).map(|(m, _)| m.as_str());
+            // With an action read-out, a hit gets a hit's sound (a sharp attack) and a scratch
+            // a scratch's, when the bank has that material and action.
+            let action = guide.and_then(|g| g.action_at_hit(hit.step)).map(|a| a.as_str());
             let (entry, distance) = match (p.retrieval, predicted) {
-                (Retrieval::Material, Some(m)) => bank
-                    .nearest_where(&window, loudness, |e| e.material.as_deref() == Some(m))
+                (Retrieval::Material, Some(m)) => action
+                    .and_then(|a| {
+                        bank.nearest_where(&window, loudness, |e| e.material.as_deref() == Some(m) && e.action.as_deref() == Some(a))
+                    })
+                    .or_else(|| bank.nearest_where(&window, loudness, |e| e.material.as_deref() == Some(m)))
                     .unwrap_or_else(|| bank.nearest(&window, loudness)),
                 (Retrieval::Material | Retrieval::Nearest, _) => bank.nearest(&window, loudness),
                 (Retrieval::Random, _) => (rng.random_range(0..bank.len()), f32::NAN),

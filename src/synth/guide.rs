@@ -20,11 +20,14 @@ pub struct Guide {
     /// Probability that an annotated action starts at the step, one per step (empty if the
     /// model has no onset read-out).
     pub onset: Vec<f32>,
+    /// Probability that an action starting at the step is a scratch rather than a hit, one
+    /// per step (empty if the model has no action read-out).
+    pub scratch: Vec<f32>,
 }
 
 impl Guide {
     pub fn is_empty(&self) -> bool {
-        self.material.is_empty() && self.log_loudness.is_empty() && self.onset.is_empty()
+        self.material.is_empty() && self.log_loudness.is_empty() && self.onset.is_empty() && self.scratch.is_empty()
     }
 
     /// Append the steps of `other`.
@@ -35,6 +38,7 @@ impl Guide {
         self.material.extend(other.material);
         self.log_loudness.extend(other.log_loudness);
         self.onset.extend(other.onset);
+        self.scratch.extend(other.scratch);
     }
 
     fn material_steps(&self) -> usize {
@@ -62,6 +66,16 @@ impl Guide {
         let end = (step + GUIDE_STEPS).min(self.log_loudness.len());
         (step < end).then(|| (self.log_loudness[step..end].iter().sum::<f32>() / (end - step) as f32).exp())
     }
+
+    /// Whether the action at `step` is a scratch (mean probability over `GUIDE_STEPS` steps
+    /// at least ½) or a hit; `None` past the end or without an action read-out.
+    pub fn action_at_hit(&self, step: usize) -> Option<crate::dataset::ActionKind> {
+        let end = (step + GUIDE_STEPS).min(self.scratch.len());
+        (step < end).then(|| {
+            let p = self.scratch[step..end].iter().sum::<f32>() / (end - step) as f32;
+            if p >= 0.5 { crate::dataset::ActionKind::Scratch } else { crate::dataset::ActionKind::Hit }
+        })
+    }
 }
 
 #[cfg(test)]
@@ -77,7 +91,7 @@ mod tests {
             material[t * c + if (10..15).contains(&t) { 3 } else { 0 }] = 1.0;
         }
         let log_loudness = (0..20).map(|t| if t >= 10 { 0.5f32.ln() } else { 0.1f32.ln() }).collect();
-        let g = Guide { material, classes: c, log_loudness, onset: Vec::new() };
+        let g = Guide { material, classes: c, log_loudness, onset: Vec::new(), scratch: Vec::new() };
         assert_eq!(g.material_at_hit(10), Some((Material::ALL[3], 1.0)));
         assert_eq!(g.material_at_hit(12).unwrap().0, Material::ALL[3]);
         assert_eq!(g.material_at_hit(0).unwrap().0, Material::ALL[0]);
@@ -86,5 +100,20 @@ mod tests {
         assert!((g.loudness_at_hit(0).unwrap() - 0.1).abs() < 1e-6);
         assert_eq!(g.loudness_at_hit(20), None);
         assert_eq!(Guide::default().material_at_hit(0), None);
+        assert_eq!(g.action_at_hit(0), None);
+    }
+
+    #[test]
+    fn action_over_the_hit_steps() {
+        use crate::dataset::ActionKind;
+        // Steps 10..15 say scratch (0.9), the rest hit (0.2).
+        let scratch = (0..20).map(|t| if (10..15).contains(&t) { 0.9 } else { 0.2 }).collect();
+        let g = Guide { scratch, ..Guide::default() };
+        assert_eq!(g.action_at_hit(10), Some(ActionKind::Scratch));
+        assert_eq!(g.action_at_hit(8), Some(ActionKind::Scratch)); // mean (2·0.2 + 3·0.9)/5 = 0.62
+        assert_eq!(g.action_at_hit(7), Some(ActionKind::Hit)); // (3·0.2 + 2·0.9)/5 = 0.48
+        assert_eq!(g.action_at_hit(8).map(|a| a.as_str()), Some("scratch"));
+        assert_eq!(g.action_at_hit(2), Some(ActionKind::Hit));
+        assert_eq!(g.action_at_hit(20), None);
     }
 }

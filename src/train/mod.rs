@@ -80,14 +80,20 @@ pub struct TrainConfig {
     /// selecting on onset AP alone kept models/default at step 6000 of 11382, where its
     /// material read-out was 0.612 against 0.649 at the end).
     pub select: Select,
+    /// Train only the variables whose names start with one of these (e.g. `["action"]`: fit a
+    /// new hit/scratch read-out on an `--init` model whose other weights stay as they are);
+    /// the rest are frozen and run in inference mode. Default empty: train everything.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub train_only: Vec<String>,
 }
 
 /// Model-selection metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Select {
-    /// Highest mean of onset AP, material read-out accuracy and loudness read-out r (those
-    /// the model has): when, what and how loud, weighted alike (ties: lower loss).
+    /// Highest mean of onset AP, material read-out accuracy, loudness read-out r and hit/scratch
+    /// read-out accuracy (those the model has): when, what, how loud and which action,
+    /// weighted alike (ties: lower loss).
     Quality,
     /// Highest onset AP against the annotated times (ties: lower loss).
     OnsetAp,
@@ -100,7 +106,7 @@ impl Select {
     fn score(self, v: &ValMetrics) -> f64 {
         match self {
             Select::Quality => {
-                let parts = [Some(v.onset_ap), v.material_head_accuracy, v.loudness_head_r];
+                let parts = [Some(v.onset_ap), v.material_head_accuracy, v.loudness_head_r, v.action_head_accuracy];
                 let (sum, n) = parts.iter().flatten().fold((0.0, 0.0), |(s, n), x| (s + x, n + 1.0));
                 -sum / n + 1e-6 * v.loss
             }
@@ -133,6 +139,7 @@ impl Default for TrainConfig {
             log_every: 10,
             checkpoint_every: 100,
             select: Select::Quality,
+            train_only: Vec::new(),
         }
     }
 }
@@ -288,6 +295,9 @@ pub struct ValMetrics {
     /// Share of annotated actions whose material the material read-out gets right.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub material_head_accuracy: Option<f64>,
+    /// Share of annotated hits and scratches that the action read-out calls right.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_head_accuracy: Option<f64>,
     /// Onset scores of the real cochleagrams (what a perfect prediction would reach).
     pub real_onset_ap: f64,
     pub real_onset_f1: f64,
@@ -423,7 +433,7 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
     let mut pred_onsets = Vec::new();
     let mut real_onsets = Vec::new();
     let mut loud = Vec::new();
-    let (mut head_loud, mut head_mat) = (Vec::new(), Vec::new());
+    let (mut head_loud, mut head_mat, mut head_act) = (Vec::new(), Vec::new(), Vec::new());
     for c in clips {
         let usable = c.usable_frames(spf);
         if usable < 2 {
@@ -464,6 +474,9 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
             if let (Some((m, _)), Some(truth)) = (guide.material_at_hit(step), &e.material) {
                 head_mat.push((m.as_str() == truth.as_str()) as u8 as f64);
             }
+            if let (Some(a), Some(truth)) = (guide.action_at_hit(step), &e.action) {
+                head_act.push((a.as_str() == truth.as_str()) as u8 as f64);
+            }
         }
         pred_onsets.push((onsets::candidates(&pred, bands, cfg.step_rate()), refs.clone()));
         real_onsets.push((onsets::candidates(real, bands, cfg.step_rate()), refs));
@@ -483,6 +496,7 @@ pub fn validate(model: &Model, clips: &[CachedClip]) -> Result<ValMetrics> {
         loudness_r: pearson(&loud),
         loudness_head_r: (!head_loud.is_empty()).then(|| pearson(&head_loud)),
         material_head_accuracy: (!head_mat.is_empty()).then(|| head_mat.iter().sum::<f64>() / head_mat.len() as f64),
+        action_head_accuracy: (!head_act.is_empty()).then(|| head_act.iter().sum::<f64>() / head_act.len() as f64),
         real_onset_ap: rs.ap,
         real_onset_f1: rs.f1,
         clips: pred_onsets.len(),
@@ -624,6 +638,9 @@ fn card(state: &State, data: &TrainData, best: Option<&ValMetrics>) -> String {
         if let Some(a) = v.material_head_accuracy {
             s.push_str(&format!("| material read-out accuracy at annotated actions | {a:.3} |\n"));
         }
+        if let Some(a) = v.action_head_accuracy {
+            s.push_str(&format!("| hit/scratch read-out accuracy at annotated actions | {a:.3} |\n"));
+        }
     }
     s
 }
@@ -659,6 +676,7 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
         }
         let mut model = Model::new(state.model_file.model.clone(), state.model_file.normalization.clone(), opts.device)?;
         model.set_weights(&path, &tensors, "model.")?;
+        freeze_except(&model, &config.train_only)?;
         let mut opt = Adam::new(model.var_store().variables().into_iter().collect(), config.weight_decay);
         let map: std::collections::HashMap<&str, &Tensor> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
         for i in 0..opt.names().len() {
@@ -686,21 +704,13 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
         let mut model = match &opts.init {
             // The weights were trained on inputs and targets scaled by that model's statistics:
             // keep them, rather than this data's.
-            Some(dir) => {
-                let model = Model::load(dir, opts.device)?;
-                if model.config() != mcfg {
-                    return Err(Error::bad(
-                        dir.join("config.json"),
-                        "this model's config differs from the run's [model] config: fine-tune with the same [model] section",
-                    ));
-                }
-                model
-            }
+            Some(dir) => Model::load_init(dir, mcfg, opts.device, config.seed)?,
             None => Model::new_seeded(mcfg.clone(), compute_normalization(&data.train, mcfg), opts.device, config.seed)?,
         };
         if let Some(path) = &config.init_backbone {
             model.init_backbone(path)?;
         }
+        freeze_except(&model, &config.train_only)?;
         let opt = Adam::new(model.var_store().variables().into_iter().collect(), config.weight_decay);
         let mut model_file = model.file.clone();
         model_file.training = serde_json::json!({ "data": data.source });
@@ -793,20 +803,24 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                 let ts = (w * spf) as i64;
                 let frames = Tensor::from_slice(&batch.frames).view([b as i64, w as i64 + 2, h, wd, 3]);
                 let target = Tensor::from_slice(&batch.targets).view([b as i64, ts, mcfg.bands as i64]).to_device(opts.device);
-                let (pred, aux) = model.net().forward_train(&frames);
+                let (pred, aux) = model.net().forward_train(&frames, config.train_only.is_empty());
                 let mut loss = model.net().loss(&pred, &target);
                 if let Some(logits) = aux {
                     let onset = Tensor::from_slice(&batch.onset).view([b as i64, ts]).to_device(opts.device);
                     let material = Tensor::from_slice(&batch.material).view([b as i64, ts]).to_device(opts.device);
                     let loudness = Tensor::from_slice(&batch.log_loudness).view([b as i64, ts]).to_device(opts.device);
-                    let (extra, _, _) = model.net().aux_loss(&logits, &onset, &material, &loudness);
+                    let scratch = Tensor::from_slice(&batch.scratch).view([b as i64, ts]).to_device(opts.device);
+                    let (extra, _, _) = model.net().aux_loss(&logits, &onset, &material, &loudness, &scratch);
                     loss = loss + extra;
                 }
                 opt.zero_grad();
-                loss.backward();
-                opt.clip_grad_norm(config.grad_clip);
                 let lr = config.lr_at(state.step, state.total_steps);
-                opt.step(lr);
+                // Training only a read-out, a batch without its labels has nothing to learn.
+                if loss.requires_grad() {
+                    loss.backward();
+                    opt.clip_grad_norm(config.grad_clip);
+                    opt.step(lr);
+                }
                 let lv = loss.double_value(&[]);
                 if !lv.is_finite() {
                     return Err(Error::Param(format!("training diverged (loss {lv}) at step {}; lower lr", state.step)));
@@ -931,6 +945,29 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
         data_wait_share: wait_s / step_s.max(1e-9),
         stopped_early,
     })
+}
+
+/// Freeze every variable of `model` whose name does not start with one of `train_only`
+/// (none when it is empty).
+fn freeze_except(model: &Model, train_only: &[String]) -> Result<()> {
+    if train_only.is_empty() {
+        return Ok(());
+    }
+    let vars = model.var_store().variables();
+    let trained = |n: &str| train_only.iter().any(|p| n.starts_with(p.as_str()));
+    if !vars.keys().any(|n| trained(n)) {
+        let mut names: Vec<_> = vars.keys().map(|n| n.split('.').next().unwrap_or(n)).collect();
+        names.sort();
+        names.dedup();
+        return Err(Error::Param(format!(
+            "train_only = {train_only:?} matches none of the model's variables (they start with {})",
+            names.join(", ")
+        )));
+    }
+    for (name, t) in vars {
+        let _ = t.set_requires_grad(trained(&name));
+    }
+    Ok(())
 }
 
 /// The model directory a fine-tuning run started from (`--init`), as recorded at its start.

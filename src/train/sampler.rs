@@ -102,6 +102,9 @@ pub struct Batch {
     /// `[B, window·spf]`: ln of the action's loudness (`synth::hit_loudness` of the target
     /// cochleagram) at the same steps as `material`, NaN elsewhere.
     pub log_loudness: Vec<f32>,
+    /// `[B, window·spf]`: 1 for a scratch, 0 for a hit, at the same steps as `material`; NaN
+    /// elsewhere and for other actions.
+    pub scratch: Vec<f32>,
 }
 
 /// Steps around an annotated action marked as its onset (±1 step = ±11 ms at 90 Hz).
@@ -122,6 +125,7 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
     let mut onset = vec![0f32; wins.len() * t_steps as usize];
     let mut material = vec![-1i64; wins.len() * t_steps as usize];
     let mut log_loudness = vec![f32::NAN; wins.len() * t_steps as usize];
+    let mut scratch = vec![f32::NAN; wins.len() * t_steps as usize];
     let rate = fps * spf as f64;
     for (wi, win) in wins.iter().enumerate() {
         let c = &clips[win.clip];
@@ -155,6 +159,11 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
             }
             let m = e.material.as_deref().and_then(|m| crate::dataset::Material::ALL.iter().position(|x| x.as_str() == m));
             let loud = crate::synth::hit_log_loudness(&c.coch, bands, rate, e.time);
+            let act = match e.action.as_deref() {
+                Some("scratch") => 1.0,
+                Some("hit") => 0.0,
+                _ => f32::NAN,
+            };
             for k in s..s + MATERIAL_STEPS {
                 if (0..t_steps).contains(&k) {
                     let i = wi * t_steps as usize + k as usize;
@@ -162,11 +171,12 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
                         material[i] = m as i64;
                     }
                     log_loudness[i] = loud;
+                    scratch[i] = act;
                 }
             }
         }
     }
-    Batch { frames, targets, onset, material, log_loudness }
+    Batch { frames, targets, onset, material, log_loudness, scratch }
 }
 
 #[cfg(test)]
@@ -223,7 +233,8 @@ mod tests {
         // An action at 0.5 s is step 45 at 90 Hz; a window starting at frame 10 starts at step 30.
         let mut c = clip(40, &[0.5]);
         c.events[0].material = Some("metal".into());
-        let b = fill_batch(&[c], &[Window { clip: 0, start: 10, flip: false }], 15, 3, 30.0);
+        c.events[0].action = Some("scratch".into());
+        let b = fill_batch(std::slice::from_ref(&c), &[Window { clip: 0, start: 10, flip: false }], 15, 3, 30.0);
         let on: Vec<usize> = (0..45).filter(|&i| b.onset[i] == 1.0).collect();
         assert_eq!(on, vec![14, 15, 16]);
         let metal = crate::dataset::Material::ALL.iter().position(|m| m.as_str() == "metal").unwrap() as i64;
@@ -236,5 +247,12 @@ mod tests {
         let ramp: Vec<f32> = (0..120).map(|i| i as f32).collect();
         let want = crate::synth::hit_log_loudness(&ramp, 1, 90.0, 0.5);
         assert!((b.log_loudness[15] - want).abs() < 1e-6, "{} vs {want}", b.log_loudness[15]);
+        // The action label too: 1 for a scratch (0 for a hit), NaN elsewhere.
+        let act: Vec<usize> = (0..45).filter(|&i| !b.scratch[i].is_nan()).collect();
+        assert_eq!(act, mat);
+        assert!(act.iter().all(|&i| b.scratch[i] == 1.0));
+        c.events[0].action = Some("hit".into());
+        let b = fill_batch(&[c], &[Window { clip: 0, start: 10, flip: false }], 15, 3, 30.0);
+        assert!(act.iter().all(|&i| b.scratch[i] == 0.0));
     }
 }
