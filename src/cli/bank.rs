@@ -8,7 +8,8 @@ use std::path::PathBuf;
 pub enum BankCommand {
     /// Build a sound bank from the annotated hits of a Greatest-Hits-layout dataset.
     #[command(after_help = "Examples:\n  foley bank build --data data/synth -o runs/r1/bank.safetensors\n  \
-        foley bank build --data gh --split train --max-entries 800 -o bank.safetensors")]
+        foley bank build --data gh --split train --max-entries 800 -o bank.safetensors\n  \
+        foley bank build --data data/synth --typical-only -o models/mine/bank.safetensors")]
     Build(BuildArgs),
 }
 
@@ -35,6 +36,10 @@ pub struct BuildArgs {
     /// Seed of the choice of entries.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Keep only entries that sound like their material: a material classifier (SPEC §7's
+    /// design) fitted on half of the clips must name them right (two folds by clip).
+    #[arg(long)]
+    typical_only: bool,
     /// Print a JSON summary on stdout.
     #[arg(long)]
     json: bool,
@@ -62,7 +67,7 @@ fn build(a: BuildArgs, quiet: bool) -> Result<()> {
         "val" => foley::dataset::Split::Val,
         _ => foley::dataset::Split::Test,
     };
-    let params = BankParams { max_entries: a.max_entries, rate: a.rate, post_seconds: a.seconds, seed: a.seed, ..Default::default() };
+    let params = BankParams { max_entries: a.max_entries, rate: a.rate, post_seconds: a.seconds, seed: a.seed, typical_only: a.typical_only, ..Default::default() };
     let bank = build_and_save(&ds, split, &params, &a.output, quiet)?;
     let size = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
     let mut per_material = std::collections::BTreeMap::<String, usize>::new();

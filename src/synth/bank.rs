@@ -37,6 +37,12 @@ pub struct BankParams {
     pub max_entries: usize,
     /// Seed of that choice.
     pub seed: u64,
+    /// Keep only entries that sound like their material (before that choice): a material
+    /// classifier as SPEC §7's, fitted on half of the clips, must name the entries of the
+    /// other half right (and the other way round). A label whose entries would all go keeps
+    /// them. Default false (absent in banks written before it existed).
+    #[serde(default)]
+    pub typical_only: bool,
 }
 
 impl Default for BankParams {
@@ -50,6 +56,7 @@ impl Default for BankParams {
             compression: 0.3,
             max_entries: 256,
             seed: 0,
+            typical_only: false,
         }
     }
 }
@@ -131,10 +138,19 @@ impl BankBuilder {
         if self.candidates.is_empty() {
             return Err(Error::Param("no annotated action lies inside its clip: the bank would be empty".into()));
         }
-        let mut groups: BTreeMap<(Option<String>, Option<String>), Vec<BankEntry>> = BTreeMap::new();
-        for e in self.candidates {
-            groups.entry((e.material.clone(), e.action.clone())).or_default().push(e);
+        let mut groups: BTreeMap<(Option<String>, Option<String>), Vec<(bool, BankEntry)>> = BTreeMap::new();
+        let typical = if self.params.typical_only { heard_as_labelled(&self.candidates, self.params.window, bands)? } else { Vec::new() };
+        for (i, e) in self.candidates.into_iter().enumerate() {
+            let keep = typical.get(i).copied().unwrap_or(true);
+            groups.entry((e.material.clone(), e.action.clone())).or_default().push((keep, e));
         }
+        let groups: BTreeMap<_, Vec<BankEntry>> = groups
+            .into_iter()
+            .map(|(label, g)| {
+                let any_kept = g.iter().any(|(keep, _)| *keep);
+                (label, g.into_iter().filter(|(keep, _)| *keep || !any_kept).map(|(_, e)| e).collect())
+            })
+            .collect();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.params.seed);
         let mut queues: Vec<std::vec::IntoIter<BankEntry>> = groups
             .into_values()
@@ -157,6 +173,41 @@ impl BankBuilder {
         }
         Ok(Bank::from_entries(self.params, bands, entries))
     }
+}
+
+/// For each entry, whether the material classifier of SPEC §7 (`eval::material`), fitted on
+/// the entries of the other half of the clips (two folds by source clip), names its material
+/// (true for entries without one). The classifier's window (`WINDOW_BEFORE` steps before the
+/// onset step to `WINDOW_AFTER` after) must lie within the entries' windows.
+fn heard_as_labelled(entries: &[BankEntry], window: Window, bands: usize) -> Result<Vec<bool>> {
+    use crate::eval::material::{LinearClassifier, WINDOW_AFTER, WINDOW_BEFORE};
+    if window.pre < WINDOW_BEFORE || window.post < WINDOW_AFTER + 1 {
+        return Err(Error::Param(format!(
+            "typical_only needs a bank window of at least {WINDOW_BEFORE} steps before the onset step and {} from it, got {window:?}",
+            WINDOW_AFTER + 1
+        )));
+    }
+    let from = (window.pre - WINDOW_BEFORE) * bands;
+    let features = |e: &BankEntry| e.window[from..from + (WINDOW_BEFORE + 1 + WINDOW_AFTER) * bands].to_vec();
+    let classes: Vec<&str> =
+        entries.iter().filter_map(|e| e.material.as_deref()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let sources: Vec<&str> =
+        entries.iter().map(|e| e.source.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let fold = |e: &BankEntry| sources.binary_search(&e.source.as_str()).unwrap_or(0) % 2;
+    let label = |e: &BankEntry| e.material.as_deref().and_then(|m| classes.binary_search(&m).ok());
+    let mut keep = vec![true; entries.len()];
+    for held in 0..2 {
+        let fit: Vec<(Vec<f32>, usize)> =
+            entries.iter().filter(|e| fold(e) != held).filter_map(|e| label(e).map(|y| (features(e), y))).collect();
+        // Too few clips or materials to judge: keep everything.
+        let Ok(clf) = LinearClassifier::fit(&fit, classes.len()) else { return Ok(keep) };
+        for (k, e) in keep.iter_mut().zip(entries) {
+            if let (true, Some(y)) = (fold(e) == held, label(e)) {
+                *k = clf.predict(&features(e)) == y;
+            }
+        }
+    }
+    Ok(keep)
 }
 
 /// The bank entries of one clip: every annotation whose onset lies inside both the audio
