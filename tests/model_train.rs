@@ -297,14 +297,20 @@ fn trace_records_each_step_from_the_starting_weights() {
     assert!((loss.double_value(&[]) - want).abs() < 1e-5, "{} vs traced {want}", loss.double_value(&[]));
 }
 
-#[test]
-fn fine_tuning_starts_from_the_given_model() {
+/// A one-epoch tiny model to fine-tune: (its temp dir, the data, the config, its directory, it).
+fn trained_base() -> (tempfile::TempDir, TrainData, TrainConfig, std::path::PathBuf, Model) {
     let dir = tempfile::tempdir().unwrap();
     let data = toy_data();
     let cfg = tiny_train_config();
     let base = dir.path().join("base");
     train::train(&data, &TrainConfig { epochs: 1, ..cfg.clone() }, &opts(&base)).unwrap();
     let base_model = Model::load(&base, Device::Cpu).unwrap();
+    (dir, data, cfg, base, base_model)
+}
+
+#[test]
+fn fine_tuning_starts_from_the_given_model() {
+    let (dir, data, cfg, base, base_model) = trained_base();
 
     // The first step starts from the base model's weights, not a fresh seeded model's.
     let tuned = dir.path().join("tuned");
@@ -335,12 +341,7 @@ fn fine_tuning_starts_from_the_given_model() {
 /// variable is refused.
 #[test]
 fn a_new_read_out_trains_on_frozen_weights() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = toy_data();
-    let cfg = tiny_train_config();
-    let base = dir.path().join("base");
-    train::train(&data, &TrainConfig { epochs: 1, ..cfg.clone() }, &opts(&base)).unwrap();
-    let base_model = Model::load(&base, Device::Cpu).unwrap();
+    let (dir, data, cfg, base, base_model) = trained_base();
 
     let with_action = ModelConfig { aux_action: 1.0, ..cfg.model.clone() };
     let probe = TrainConfig { model: with_action.clone(), train_only: vec!["action".into()], epochs: 1, seed: 9, ..cfg.clone() };
