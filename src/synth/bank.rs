@@ -200,7 +200,7 @@ fn heard_as_labelled(entries: &[BankEntry], window: Window, bands: usize) -> Res
         let fit: Vec<(Vec<f32>, usize)> =
             entries.iter().filter(|e| fold(e) != held).filter_map(|e| label(e).map(|y| (features(e), y))).collect();
         // Too few clips or materials to judge: keep everything.
-        let Ok(clf) = LinearClassifier::fit(&fit, classes.len()) else { return Ok(keep) };
+        let Ok(clf) = LinearClassifier::fit(&fit, classes.len()) else { return Ok(vec![true; entries.len()]) };
         for (k, e) in keep.iter_mut().zip(entries) {
             if let (true, Some(y)) = (fold(e) == held, label(e)) {
                 *k = clf.predict(&features(e)) == y;
