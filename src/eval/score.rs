@@ -72,6 +72,12 @@ impl MaterialModel {
                 }
             }
         }
+        Self::from_examples(labelled)
+    }
+
+    /// Train on (feature window as [`hit_features`] makes it, material) pairs; the classes
+    /// are the materials seen.
+    pub fn from_examples(labelled: Vec<(Vec<f32>, String)>) -> Result<Self> {
         let mut classes: Vec<String> = labelled.iter().map(|(_, m)| m.clone()).collect();
         classes.sort();
         classes.dedup();
@@ -85,7 +91,12 @@ impl MaterialModel {
 
     /// Predicted material of the action at `time` in a cochleagram.
     pub fn predict(&self, coch: &Cochleagram, time: f64) -> &str {
-        &self.classes[self.classifier.predict(&hit_features(coch, time))]
+        self.predict_features(&hit_features(coch, time))
+    }
+
+    /// Predicted material of one feature window ([`hit_features`]).
+    pub fn predict_features(&self, x: &[f32]) -> &str {
+        &self.classes[self.classifier.predict(x)]
     }
 }
 

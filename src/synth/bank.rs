@@ -175,12 +175,14 @@ impl BankBuilder {
     }
 }
 
-/// For each entry, whether the material classifier of SPEC §7 (`eval::material`), fitted on
+/// For each entry, whether the material classifier of SPEC §7 ([`MaterialModel`]), fitted on
 /// the entries of the other half of the clips (two folds by source clip), names its material
 /// (true for entries without one). The classifier's window (`WINDOW_BEFORE` steps before the
 /// onset step to `WINDOW_AFTER` after) must lie within the entries' windows.
+///
+/// [`MaterialModel`]: crate::eval::MaterialModel
 fn heard_as_labelled(entries: &[BankEntry], window: Window, bands: usize) -> Result<Vec<bool>> {
-    use crate::eval::material::{LinearClassifier, WINDOW_AFTER, WINDOW_BEFORE};
+    use crate::eval::material::{WINDOW_AFTER, WINDOW_BEFORE};
     if window.pre < WINDOW_BEFORE || window.post < WINDOW_AFTER + 1 {
         return Err(Error::Param(format!(
             "typical_only needs a bank window of at least {WINDOW_BEFORE} steps before the onset step and {} from it, got {window:?}",
@@ -189,21 +191,17 @@ fn heard_as_labelled(entries: &[BankEntry], window: Window, bands: usize) -> Res
     }
     let from = (window.pre - WINDOW_BEFORE) * bands;
     let features = |e: &BankEntry| e.window[from..from + (WINDOW_BEFORE + 1 + WINDOW_AFTER) * bands].to_vec();
-    let classes: Vec<&str> =
-        entries.iter().filter_map(|e| e.material.as_deref()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let sources: Vec<&str> =
         entries.iter().map(|e| e.source.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
     let fold = |e: &BankEntry| sources.binary_search(&e.source.as_str()).unwrap_or(0) % 2;
-    let label = |e: &BankEntry| e.material.as_deref().and_then(|m| classes.binary_search(&m).ok());
     let mut keep = vec![true; entries.len()];
     for held in 0..2 {
-        let fit: Vec<(Vec<f32>, usize)> =
-            entries.iter().filter(|e| fold(e) != held).filter_map(|e| label(e).map(|y| (features(e), y))).collect();
+        let fit = entries.iter().filter(|e| fold(e) != held).filter_map(|e| e.material.clone().map(|m| (features(e), m))).collect();
         // Too few clips or materials to judge: keep everything.
-        let Ok(clf) = LinearClassifier::fit(&fit, classes.len()) else { return Ok(vec![true; entries.len()]) };
+        let Ok(model) = crate::eval::MaterialModel::from_examples(fit) else { return Ok(vec![true; entries.len()]) };
         for (k, e) in keep.iter_mut().zip(entries) {
-            if let (true, Some(y)) = (fold(e) == held, label(e)) {
-                *k = clf.predict(&features(e)) == y;
+            if let (true, Some(m)) = (fold(e) == held, e.material.as_deref()) {
+                *k = model.predict_features(&features(e)) == m;
             }
         }
     }

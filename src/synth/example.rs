@@ -3,7 +3,7 @@
 //!
 //! Two stages so that any length of video renders in bounded memory: [`plan`] (hits and
 //! choices: a few numbers per hit) and [`Renderer`] (fills any sample range on demand).
-use super::bank::Bank;
+use super::bank::{Bank, BankEntry};
 use super::hits::{detect_hits_with_read_out, Hit, HitParams};
 use super::guide::Guide;
 use super::window_loudness;
@@ -126,12 +126,13 @@ pub fn plan_hits(
             // a scratch's, when the bank has that material and action.
             let action = guide.and_then(|g| g.action_at_hit(hit.step)).map(|a| a.as_str());
             let (entry, distance) = match (p.retrieval, predicted) {
-                (Retrieval::Material, Some(m)) => action
-                    .and_then(|a| {
-                        bank.nearest_where(&window, loudness, |e| e.material.as_deref() == Some(m) && e.action.as_deref() == Some(a))
-                    })
-                    .or_else(|| bank.nearest_where(&window, loudness, |e| e.material.as_deref() == Some(m)))
-                    .unwrap_or_else(|| bank.nearest(&window, loudness)),
+                (Retrieval::Material, Some(m)) => {
+                    let of_material = |e: &BankEntry| e.material.as_deref() == Some(m);
+                    action
+                        .and_then(|a| bank.nearest_where(&window, loudness, |e| of_material(e) && e.action.as_deref() == Some(a)))
+                        .or_else(|| bank.nearest_where(&window, loudness, of_material))
+                        .unwrap_or_else(|| bank.nearest(&window, loudness))
+                }
                 (Retrieval::Material | Retrieval::Nearest, _) => bank.nearest(&window, loudness),
                 (Retrieval::Random, _) => (rng.random_range(0..bank.len()), f32::NAN),
             };
