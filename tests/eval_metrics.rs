@@ -81,6 +81,47 @@ fn real_sound_silence_and_shifted_sound_score_as_expected() {
 }
 
 #[test]
+fn bootstrap_intervals_cover_the_figure_and_narrow_with_more_clips() {
+    let train: Vec<EvalClip> = (0..8).map(eval_clip).collect();
+    let material = MaterialModel::train(train.iter().map(|c| (&c.real_features, c.actions.as_slice()))).unwrap();
+    // Every other clip is the real sound, the rest silence: per-clip AP about 1 or 0.
+    let run = |n: u64| {
+        let clips: Vec<_> = (200..200 + n)
+            .map(|seed| {
+                let c = eval_clip(seed);
+                let wave = if seed % 2 == 0 { c.real.clone() } else { Waveform::silence(c.real.duration(), RATE) };
+                score_clip(&c, &Output { wave, cochleagram: None }, Some(&material), &features).unwrap()
+            })
+            .collect::<Vec<_>>();
+        SystemMetrics::from_clips("half", &clips)
+    };
+    let (few, many) = (run(4), run(16));
+    for m in [&few, &many] {
+        let (est, ap) = (m.onsets_vs_annotations.ap.unwrap(), m.intervals.ap_vs_annotations.unwrap());
+        assert!((0.4..=0.5).contains(&est), "{est}");
+        assert!(ap.low < est - 0.1 && est + 0.1 < ap.high, "{est} {ap:?}");
+        let acc = m.material_accuracy.unwrap();
+        let i = m.intervals.material_accuracy.unwrap();
+        assert!(i.low <= acc && acc <= i.high, "{acc} {i:?}");
+    }
+    let width = |m: &SystemMetrics| m.intervals.ap_vs_annotations.map(|i| i.high - i.low).unwrap();
+    assert!(width(&many) < 0.75 * width(&few), "{} vs {}", width(&many), width(&few));
+    // The real sound: every resample scores AP 1 and loudness r 1.
+    let clips: Vec<_> = (200..204)
+        .map(|seed| {
+            let c = eval_clip(seed);
+            score_clip(&c, &Output { wave: c.real.clone(), cochleagram: None }, Some(&material), &features).unwrap()
+        })
+        .collect();
+    let real = SystemMetrics::from_clips("real", &clips);
+    let ap = real.intervals.ap_vs_real.unwrap();
+    assert_eq!((ap.low, ap.high), (1.0, 1.0));
+    assert!(real.intervals.loudness_r.unwrap().low > 1.0 - 1e-9);
+    // One clip cannot be resampled into anything but itself: no intervals.
+    assert_eq!(SystemMetrics::from_clips("one", &clips[..1]).intervals.ap_vs_real, None);
+}
+
+#[test]
 fn report_writes_json_and_a_page_whose_links_all_exist() {
     use foley::eval::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
     let tmp = tempfile::tempdir().unwrap();

@@ -3,6 +3,7 @@
 //! [`Waveform`](crate::Waveform) and [`Cochleagram`](crate::Cochleagram).
 pub mod detection;
 pub mod hits;
+pub mod interval;
 pub mod material;
 pub mod onset;
 pub mod report;
@@ -12,6 +13,7 @@ pub mod score;
 pub mod systems;
 
 pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
+pub use interval::{Interval, Intervals};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
 pub use report::{text_table, ClipAssets, ReportMeta, ReportWriter, SystemResult};
 pub use run::{evaluate, source_clips, RunOptions, SourceClip, Systems, REAL_SOUND};

@@ -203,6 +203,7 @@ fn metrics_table(systems: &[SystemResult], meta: &ReportMeta) -> String {
     for s in systems {
         let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&s.metrics.name), cells(&s.metrics).join("</td><td>"));
     }
+    h.push_str(&interval_table(systems));
     let chance = if meta.material_classes.is_empty() { None } else { Some(1.0 / meta.material_classes.len() as f64) };
     let _ = writeln!(
         h,
@@ -212,6 +213,30 @@ fn metrics_table(systems: &[SystemResult], meta: &ReportMeta) -> String {
         pct(chance)
     );
     h
+}
+
+/// The 95 % bootstrap intervals of the headline figures, one row per system.
+fn interval_table(systems: &[SystemResult]) -> String {
+    use super::interval::{LEVEL, RESAMPLES};
+    let mut h = format!(
+        "<table class=\"small\"><caption>{:.0} % intervals, bootstrap over clips ({RESAMPLES} resamples): a gap between \
+         two systems inside them is noise</caption><thead><tr><th>system</th><th>AP vs real audio</th><th>AP vs annotations</th>\
+         <th>material accuracy</th><th>loudness r</th></tr></thead><tbody>\n",
+        100.0 * LEVEL
+    );
+    for s in systems {
+        let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&s.metrics.name), interval_cells(&s.metrics).join("</td><td>"));
+    }
+    h.push_str("</tbody></table>\n");
+    h
+}
+
+/// AP vs real, AP vs annotations, material and loudness r intervals, formatted.
+fn interval_cells(m: &SystemMetrics) -> [String; 4] {
+    let i = &m.intervals;
+    let f = |v: Option<super::Interval>| v.map_or("–".to_string(), |v| format!("{:.3}–{:.3}", v.low, v.high));
+    let pct = |v: Option<super::Interval>| v.map_or("–".to_string(), |v| format!("{:.1}–{:.1} %", 100.0 * v.low, 100.0 * v.high));
+    [f(i.ap_vs_real), f(i.ap_vs_annotations), pct(i.material_accuracy), f(i.loudness_r)]
 }
 
 /// One heat map per system of which material the classifier heard at each labelled action
@@ -292,6 +317,15 @@ pub fn text_table(systems: &[SystemResult]) -> String {
     let mut t = line("system", &heads.map(String::from));
     for s in systems {
         t.push_str(&line(&s.metrics.name, &cells(&s.metrics)));
+    }
+    let _ = writeln!(t, "\n{:.0} % intervals (bootstrap over clips):", 100.0 * super::interval::LEVEL);
+    let wide = |name: &str, cells: &[String]| {
+        let cols: Vec<String> = cells.iter().map(|c| format!("{c:>15}")).collect();
+        format!("{name:width$} {}\n", cols.join(" "))
+    };
+    t.push_str(&wide("system", &["AP/real", "AP/ann", "material", "loud r"].map(String::from)));
+    for s in systems {
+        t.push_str(&wide(&s.metrics.name, &interval_cells(&s.metrics)));
     }
     t
 }

@@ -12,6 +12,7 @@
 //! - loudness / centroid: Pearson r over all annotated test actions pooled;
 //! - cochleagram error: mean absolute difference over all steps and bands of all clips pooled.
 use super::detection::{score_onsets, ClipScore, OnsetSummary};
+use super::interval::Intervals;
 use super::hits::{cochleagram_abs_error, hit_sound, HitCorrelation, HitSound};
 use super::material::{hit_features, LinearClassifier};
 use super::onset::{detect_onsets, OnsetParams};
@@ -120,6 +121,13 @@ pub struct ClipMetrics {
     abs_error: Option<(f64, usize)>,
 }
 
+impl ClipMetrics {
+    /// (generated, real) loudness in dB of each annotated action.
+    pub fn loudness_pairs(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.hit_pairs.iter().map(|(p, r)| (p.loudness_db, r.loudness_db))
+    }
+}
+
 /// Score one system's output on one clip. `features` is the cochleagram analysis (SPEC §2),
 /// applied to the generated sound for the material test (the classifier was trained on the
 /// analysis of real sounds); the cochleagram error uses the system's own predicted cochleagram
@@ -172,6 +180,8 @@ pub struct SystemMetrics {
     /// Pearson r of per-hit loudness and spectral centroid, generated vs real.
     pub hits: HitCorrelation,
     pub cochleagram_mae: Option<f64>,
+    /// 95 % bootstrap intervals (over clips) of AP, material accuracy and loudness r.
+    pub intervals: Intervals,
 }
 
 impl SystemMetrics {
@@ -193,6 +203,7 @@ impl SystemMetrics {
             material_confusion: confusion,
             hits: HitCorrelation::from_pairs(&pairs),
             cochleagram_mae: (n > 0).then(|| err / n as f64),
+            intervals: Intervals::bootstrap(clips),
         }
     }
 }

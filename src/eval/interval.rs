@@ -1,0 +1,84 @@
+//! How sure a headline figure is: 95 % bootstrap intervals over clips.
+//!
+//! A split holds a few dozen clips, and their hits are not independent (one clip's object,
+//! lighting and stick speeds shape all of its hits), so the unit resampled is the clip:
+//! draw as many clips as the split has, with replacement, recompute each figure exactly as
+//! [`super::SystemMetrics`] does (AP: mean over clips with reference onsets; material: pooled
+//! right / labelled; loudness: Pearson r of the pooled hits), repeat [`RESAMPLES`] times and
+//! keep the 2.5th and 97.5th percentiles. The draws come from a fixed seed, so a report is
+//! reproducible. Two systems scored on the same clips differ by more than noise only when
+//! the gap is well outside these intervals.
+use super::hits::pearson;
+use super::score::ClipMetrics;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+/// Bootstrap resamples per figure.
+pub const RESAMPLES: usize = 1000;
+/// Coverage of the intervals.
+pub const LEVEL: f64 = 0.95;
+const SEED: u64 = 0x5eed;
+
+/// A percentile interval `[low, high]`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Interval {
+    pub low: f64,
+    pub high: f64,
+}
+
+/// 95 % intervals of the headline figures; a figure is `None` where it is.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Intervals {
+    pub ap_vs_annotations: Option<Interval>,
+    pub ap_vs_real: Option<Interval>,
+    pub material_accuracy: Option<Interval>,
+    pub loudness_r: Option<Interval>,
+}
+
+impl Intervals {
+    /// Resample `clips` (at least 2, else every interval is `None`).
+    pub fn bootstrap(clips: &[ClipMetrics]) -> Self {
+        if clips.len() < 2 {
+            return Intervals::default();
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SEED);
+        let mut draws: [Vec<f64>; 4] = Default::default();
+        let mut sample: Vec<&ClipMetrics> = Vec::with_capacity(clips.len());
+        for _ in 0..RESAMPLES {
+            sample.clear();
+            sample.extend((0..clips.len()).map(|_| &clips[rng.random_range(0..clips.len())]));
+            for (d, v) in draws.iter_mut().zip(figures(&sample)) {
+                d.extend(v);
+            }
+        }
+        let [ann, real, material, loudness] = draws.map(percentiles);
+        Intervals { ap_vs_annotations: ann, ap_vs_real: real, material_accuracy: material, loudness_r: loudness }
+    }
+}
+
+/// AP vs annotations, AP vs real, material accuracy, loudness r of a set of clips.
+fn figures(clips: &[&ClipMetrics]) -> [Option<f64>; 4] {
+    let mean = |ap: fn(&ClipMetrics) -> Option<f64>| {
+        let (s, n) = clips.iter().filter_map(|c| ap(c)).fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+        (n > 0).then(|| s / n as f64)
+    };
+    let (right, labelled) = clips.iter().fold((0, 0), |(r, n), c| (r + c.material_right, n + c.material_hits));
+    let loud: Vec<(f64, f64)> = clips.iter().flat_map(|c| c.loudness_pairs()).collect();
+    [
+        mean(|c| c.onsets_vs_annotations.ap),
+        mean(|c| c.onsets_vs_real.ap),
+        (labelled > 0).then(|| right as f64 / labelled as f64),
+        pearson(&loud),
+    ]
+}
+
+/// The central [`LEVEL`] range of `draws` (`None` if the figure was undefined in most of them).
+fn percentiles(mut draws: Vec<f64>) -> Option<Interval> {
+    if draws.len() < RESAMPLES / 2 {
+        return None;
+    }
+    draws.sort_by(f64::total_cmp);
+    let at = |q: f64| draws[((q * (draws.len() - 1) as f64).round() as usize).min(draws.len() - 1)];
+    let tail = (1.0 - LEVEL) / 2.0;
+    Some(Interval { low: at(tail), high: at(1.0 - tail) })
+}
