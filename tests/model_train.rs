@@ -333,6 +333,15 @@ fn fine_tuning_starts_from_the_given_model() {
     let other = TrainConfig { model: ModelConfig { hidden: cfg.model.hidden * 2, ..cfg.model.clone() }, ..cfg.clone() };
     let e = train::train(&data, &other, &o).err().expect("a different model config must be refused").to_string();
     assert!(e.contains("config.json") && e.contains("differs"), "{e}");
+
+    // A read-out's loss weight may change (the variables are the same); dropping one may not.
+    assert!(cfg.model.aux_material > 0.0);
+    let heavier = ModelConfig { aux_material: 4.0 * cfg.model.aux_material, ..cfg.model.clone() };
+    let start = Model::load_init(&base, &heavier, Device::Cpu, 1).unwrap();
+    assert_eq!(start.config(), &heavier);
+    assert!(start.weights().iter().zip(base_model.weights()).all(|((n, a), (m, b))| *n == m && a.equal(&b)));
+    let without = ModelConfig { aux_material: 0.0, ..cfg.model.clone() };
+    assert!(Model::load_init(&base, &without, Device::Cpu, 1).is_err());
 }
 
 /// A trained model gains the hit/scratch read-out (`--init` with `aux_action`, `train_only =

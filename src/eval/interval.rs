@@ -6,8 +6,8 @@
 //! [`super::SystemMetrics`] does (AP: mean over clips with reference onsets; material: pooled
 //! right / labelled; loudness: Pearson r of the pooled hits), repeat [`RESAMPLES`] times and
 //! keep the 2.5th and 97.5th percentiles. The draws come from a fixed seed, so a report is
-//! reproducible. Two systems scored on the same clips differ by more than noise only when
-//! the gap is well outside these intervals.
+//! reproducible. They say how far a figure could move with another draw of clips like these;
+//! two systems scored on the same clips are compared more finely by their paired differences.
 use super::hits::pearson;
 use super::score::ClipMetrics;
 use rand::{Rng, SeedableRng};

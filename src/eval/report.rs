@@ -219,8 +219,8 @@ fn metrics_table(systems: &[SystemResult], meta: &ReportMeta) -> String {
 fn interval_table(systems: &[SystemResult]) -> String {
     use super::interval::{LEVEL, RESAMPLES};
     let mut h = format!(
-        "<table class=\"small\"><caption>{:.0} % intervals, bootstrap over clips ({RESAMPLES} resamples): a gap between \
-         two systems inside them is noise</caption><thead><tr><th>system</th><th>AP vs real audio</th><th>AP vs annotations</th>\
+        "<table class=\"small\"><caption>{:.0} % intervals, bootstrap over clips ({RESAMPLES} resamples): how far each \
+         figure could move with another draw of clips like these</caption><thead><tr><th>system</th><th>AP vs real audio</th><th>AP vs annotations</th>\
          <th>material accuracy</th><th>loudness r</th></tr></thead><tbody>\n",
         100.0 * LEVEL
     );

@@ -197,17 +197,28 @@ impl Model {
     }
 
     /// The starting point of a fine-tuning run with model config `cfg` (`foley train --init
-    /// DIR`): the model of `dir` when its config is `cfg`; when `cfg` only adds the hit/scratch
-    /// read-out (`aux_action`), that model's weights with a freshly initialised (from `seed`)
-    /// `action` layer.
+    /// DIR`): the model of `dir` when its config is `cfg` up to the loss weights of read-outs
+    /// both have; when `cfg` also adds the hit/scratch read-out (`aux_action`), that model's
+    /// weights with a freshly initialised (from `seed`) `action` layer.
     pub fn load_init(dir: &Path, cfg: &ModelConfig, device: Device, seed: u64) -> Result<Model> {
         let file = Self::read_config(dir)?;
         let adds_action = file.model.aux_action == 0.0 && cfg.aux_action > 0.0;
-        if file.model != *cfg && !(adds_action && file.model == ModelConfig { aux_action: 0.0, ..cfg.clone() }) {
+        // What may differ: the weight of a read-out's loss where both have that read-out (the
+        // variables are the same), and a hit/scratch read-out the model lacks (a new layer).
+        let base = &file.model;
+        let weight = |run: f64, model: f64| if (run > 0.0) == (model > 0.0) { model } else { run };
+        let same_layers = ModelConfig {
+            aux_onset: weight(cfg.aux_onset, base.aux_onset),
+            aux_material: weight(cfg.aux_material, base.aux_material),
+            aux_loudness: weight(cfg.aux_loudness, base.aux_loudness),
+            aux_action: if adds_action { 0.0 } else { weight(cfg.aux_action, base.aux_action) },
+            ..cfg.clone()
+        };
+        if *base != same_layers {
             return Err(Error::bad(
                 dir.join("config.json"),
                 "this model's config differs from the run's [model] config: fine-tune with the same [model] section \
-                 (or the same plus aux_action, to add the hit/scratch read-out)",
+                 (read-out loss weights may change; aux_action may be added, for the hit/scratch read-out)",
             ));
         }
         let mut model = Model::new_seeded(cfg.clone(), file.normalization.clone(), device, seed)?;
