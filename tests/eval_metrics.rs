@@ -1,7 +1,7 @@
 //! SPEC §7 metrics of whole systems on hand-built clips with known answers.
 mod eval_common;
 use eval_common::{add_modes, noise, features, RATE};
-use foley::eval::{score_clip, Annotation, EvalClip, MaterialModel, Output, SystemMetrics};
+use foley::eval::{score_clip, Annotation, ClipMetrics, Differences, EvalClip, MaterialModel, Output, SystemMetrics};
 use foley::Waveform;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -85,17 +85,17 @@ fn bootstrap_intervals_cover_the_figure_and_narrow_with_more_clips() {
     let train: Vec<EvalClip> = (0..8).map(eval_clip).collect();
     let material = MaterialModel::train(train.iter().map(|c| (&c.real_features, c.actions.as_slice()))).unwrap();
     // Every other clip is the real sound, the rest silence: per-clip AP about 1 or 0.
-    let run = |n: u64| {
-        let clips: Vec<_> = (200..200 + n)
+    let score = |n: u64| -> Vec<ClipMetrics> {
+        (200..200 + n)
             .map(|seed| {
                 let c = eval_clip(seed);
                 let wave = if seed % 2 == 0 { c.real.clone() } else { Waveform::silence(c.real.duration(), RATE) };
                 score_clip(&c, &Output { wave, cochleagram: None }, Some(&material), &features).unwrap()
             })
-            .collect::<Vec<_>>();
-        SystemMetrics::from_clips("half", &clips)
+            .collect()
     };
-    let (few, many) = (run(4), run(16));
+    let half = score(16);
+    let (few, many) = (SystemMetrics::from_clips("half", &half[..4]), SystemMetrics::from_clips("half", &half));
     for m in [&few, &many] {
         let (est, ap) = (m.onsets_vs_annotations.ap.unwrap(), m.intervals.ap_vs_annotations.unwrap());
         assert!((0.4..=0.5).contains(&est), "{est}");
@@ -107,7 +107,7 @@ fn bootstrap_intervals_cover_the_figure_and_narrow_with_more_clips() {
     let width = |m: &SystemMetrics| m.intervals.ap_vs_annotations.map(|i| i.high - i.low).unwrap();
     assert!(width(&many) < 0.75 * width(&few), "{} vs {}", width(&many), width(&few));
     // The real sound: every resample scores AP 1 and loudness r 1.
-    let clips: Vec<_> = (200..204)
+    let clips: Vec<_> = (200..216)
         .map(|seed| {
             let c = eval_clip(seed);
             score_clip(&c, &Output { wave: c.real.clone(), cochleagram: None }, Some(&material), &features).unwrap()
@@ -119,6 +119,18 @@ fn bootstrap_intervals_cover_the_figure_and_narrow_with_more_clips() {
     assert!(real.intervals.loudness_r.unwrap().low > 1.0 - 1e-9);
     // One clip cannot be resampled into anything but itself: no intervals.
     assert_eq!(SystemMetrics::from_clips("one", &clips[..1]).intervals.ap_vs_real, None);
+
+    // Paired differences on the same 16 clips: the half-silent system minus the real sound
+    // loses AP on every resample that holds a silent clip (all but 2⁻¹⁶ of them); a system
+    // minus itself is exactly 0.
+    let d = Differences::paired(&half, &clips).unwrap();
+    let ap = d.ap_vs_real.unwrap();
+    assert!((ap.value + 0.5).abs() < 1e-9 && ap.low < ap.value && ap.value < ap.high && ap.high < 0.0, "{ap:?}");
+    let same = Differences::paired(&clips, &clips).unwrap().material_accuracy.unwrap();
+    assert_eq!((same.value, same.low, same.high), (0.0, 0.0, 0.0));
+    // Other clips, or another count of them, are not paired.
+    assert_eq!(Differences::paired(&half[2..], &clips[..14]), None);
+    assert_eq!(Differences::paired(&half[..3], &clips), None);
 }
 
 #[test]

@@ -41,19 +41,73 @@ impl Intervals {
         if clips.len() < 2 {
             return Intervals::default();
         }
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SEED);
-        let mut draws: [Vec<f64>; 4] = Default::default();
-        let mut sample: Vec<&ClipMetrics> = Vec::with_capacity(clips.len());
-        for _ in 0..RESAMPLES {
-            sample.clear();
-            sample.extend((0..clips.len()).map(|_| &clips[rng.random_range(0..clips.len())]));
-            for (d, v) in draws.iter_mut().zip(figures(&sample)) {
-                d.extend(v);
-            }
-        }
-        let [ann, real, material, loudness] = draws.map(percentiles);
+        let [ann, real, material, loudness] = resample(clips.len(), |idx| figures(&pick(clips, idx)));
         Intervals { ap_vs_annotations: ann, ap_vs_real: real, material_accuracy: material, loudness_r: loudness }
     }
+}
+
+/// One figure of a system minus the same figure of another scored on the same clips, with the
+/// [`LEVEL`] interval of that difference (the clips resampled together).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Difference {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+/// The headline figures' [`Difference`]s; a figure is `None` where either system lacks it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Differences {
+    pub ap_vs_annotations: Option<Difference>,
+    pub ap_vs_real: Option<Difference>,
+    pub material_accuracy: Option<Difference>,
+    pub loudness_r: Option<Difference>,
+}
+
+impl Differences {
+    /// `a` minus `b`, both scored on the same clips in the same order (`None` otherwise, or
+    /// for fewer than 2 clips). Resampling the clips once for both systems cancels what the
+    /// clips share (an easy clip is easy for both), so the interval is narrower than the two
+    /// systems' own intervals suggest.
+    pub fn paired(a: &[ClipMetrics], b: &[ClipMetrics]) -> Option<Self> {
+        if a.len() != b.len() || a.len() < 2 || a.iter().zip(b).any(|(x, y)| x.id != y.id) {
+            return None;
+        }
+        let minus = |x: [Option<f64>; 4], y: [Option<f64>; 4]| {
+            let mut d = [None; 4];
+            for (d, (x, y)) in d.iter_mut().zip(x.into_iter().zip(y)) {
+                *d = x.zip(y).map(|(x, y)| x - y);
+            }
+            d
+        };
+        let all: Vec<usize> = (0..a.len()).collect();
+        let value = minus(figures(&pick(a, &all)), figures(&pick(b, &all)));
+        let range = resample(a.len(), |idx| minus(figures(&pick(a, idx)), figures(&pick(b, idx))));
+        let [ann, real, material, loudness] =
+            std::array::from_fn(|k| value[k].zip(range[k]).map(|(value, i)| Difference { value, low: i.low, high: i.high }));
+        Some(Differences { ap_vs_annotations: ann, ap_vs_real: real, material_accuracy: material, loudness_r: loudness })
+    }
+}
+
+/// The clips at `idx`.
+fn pick<'a>(clips: &'a [ClipMetrics], idx: &[usize]) -> Vec<&'a ClipMetrics> {
+    idx.iter().map(|&i| &clips[i]).collect()
+}
+
+/// [`RESAMPLES`] draws of `n` clip indices with replacement (fixed seed); the [`LEVEL`]
+/// interval of each of the four figures `stat` computes from a draw.
+fn resample(n: usize, mut stat: impl FnMut(&[usize]) -> [Option<f64>; 4]) -> [Option<Interval>; 4] {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(SEED);
+    let mut draws: [Vec<f64>; 4] = Default::default();
+    let mut idx = Vec::with_capacity(n);
+    for _ in 0..RESAMPLES {
+        idx.clear();
+        idx.extend((0..n).map(|_| rng.random_range(0..n)));
+        for (d, v) in draws.iter_mut().zip(stat(&idx)) {
+            d.extend(v);
+        }
+    }
+    draws.map(percentiles)
 }
 
 /// AP vs annotations, AP vs real, material accuracy, loudness r of a set of clips.

@@ -228,7 +228,33 @@ fn interval_table(systems: &[SystemResult]) -> String {
         let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&s.metrics.name), interval_cells(&s.metrics).join("</td><td>"));
     }
     h.push_str("</tbody></table>\n");
+    if let Some(model) = systems.first().filter(|_| systems.iter().any(|s| s.metrics.vs_model.is_some())) {
+        let _ = writeln!(
+            h,
+            "<table class=\"small\"><caption>Each row minus {} on the same clips, with its {:.0} % interval (paired \
+             bootstrap): an interval that excludes 0 is a difference these clips show</caption><thead><tr><th>system</th>\
+             <th>AP vs real audio</th><th>AP vs annotations</th><th>material accuracy</th><th>loudness r</th></tr></thead><tbody>",
+            esc(&model.metrics.name),
+            100.0 * LEVEL
+        );
+        for s in systems {
+            if let Some(d) = &s.metrics.vs_model {
+                let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&s.metrics.name), difference_cells(d).join("</td><td>"));
+            }
+        }
+        h.push_str("</tbody></table>\n");
+    }
     h
+}
+
+/// AP vs real, AP vs annotations, material (in points) and loudness r differences, formatted.
+fn difference_cells(d: &super::Differences) -> [String; 4] {
+    let f = |v: Option<super::Difference>, scale: f64, digits: usize| {
+        v.map_or("–".to_string(), |v| {
+            format!("{:+.digits$} ({:+.digits$}…{:+.digits$})", scale * v.value, scale * v.low, scale * v.high)
+        })
+    };
+    [f(d.ap_vs_real, 1.0, 3), f(d.ap_vs_annotations, 1.0, 3), f(d.material_accuracy, 100.0, 1), f(d.loudness_r, 1.0, 3)]
 }
 
 /// AP vs real, AP vs annotations, material and loudness r intervals, formatted.
@@ -309,23 +335,30 @@ fn cells(m: &SystemMetrics) -> Vec<String> {
 /// The metrics table as plain text (one row per system), for the terminal.
 pub fn text_table(systems: &[SystemResult]) -> String {
     let heads = ["AP/real", "acc", "count", "AP/ann", "acc", "prec", "count", "material", "loud r", "cent r", "MAE"];
+    let headline = ["AP/real", "AP/ann", "material", "loud r"].map(String::from);
     let width = systems.iter().map(|s| s.metrics.name.chars().count()).max().unwrap_or(6).max(6);
-    let line = |name: &str, cells: &[String]| {
-        let cols: Vec<String> = cells.iter().map(|c| format!("{c:>8}")).collect();
+    // One row: the name, then the cells right-aligned in columns of `col`.
+    let line = |name: &str, cells: &[String], col: usize| {
+        let cols: Vec<String> = cells.iter().map(|c| format!("{c:>col$}")).collect();
         format!("{name:width$} {}\n", cols.join(" "))
     };
-    let mut t = line("system", &heads.map(String::from));
+    let mut t = line("system", &heads.map(String::from), 8);
     for s in systems {
-        t.push_str(&line(&s.metrics.name, &cells(&s.metrics)));
+        t.push_str(&line(&s.metrics.name, &cells(&s.metrics), 8));
     }
     let _ = writeln!(t, "\n{:.0} % intervals (bootstrap over clips):", 100.0 * super::interval::LEVEL);
-    let wide = |name: &str, cells: &[String]| {
-        let cols: Vec<String> = cells.iter().map(|c| format!("{c:>15}")).collect();
-        format!("{name:width$} {}\n", cols.join(" "))
-    };
-    t.push_str(&wide("system", &["AP/real", "AP/ann", "material", "loud r"].map(String::from)));
+    t.push_str(&line("system", &headline, 15));
     for s in systems {
-        t.push_str(&wide(&s.metrics.name, &interval_cells(&s.metrics)));
+        t.push_str(&line(&s.metrics.name, &interval_cells(&s.metrics), 15));
+    }
+    if let Some(model) = systems.first().filter(|_| systems.iter().any(|s| s.metrics.vs_model.is_some())) {
+        let _ = writeln!(t, "\nminus {} on the same clips (paired bootstrap; material in points):", model.metrics.name);
+        t.push_str(&line("system", &headline, 24));
+        for s in systems {
+            if let Some(d) = &s.metrics.vs_model {
+                t.push_str(&line(&s.metrics.name, &difference_cells(d), 24));
+            }
+        }
     }
     t
 }
@@ -344,7 +377,7 @@ const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;max-width:1400px}t
 td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}td:first-child{text-align:left}th{background:#eee}\
 .row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}figure{margin:0}figcaption,.small{font-size:85%;color:#444}\
 img{display:block;width:900px;max-width:100%;height:120px;image-rendering:pixelated}.sounds{flex:1;min-width:300px}audio{display:block;width:320px}.clip{border-top:1px solid #ccc;margin-top:1em}\
-#render-check{font-family:monospace}\
+#render-check{font-family:monospace}table.small{margin-top:1em}caption{text-align:left;padding-bottom:3px}\
 table.confusion td,table.confusion th{padding:1px 3px;font-size:75%;min-width:1.6em}table.confusion td.right{outline:2px solid #222}";
 
 const EXPLAIN: &str = "<p class=\"small\">Onsets: librosa-style spectral-flux onsets (22 050 Hz, hop 512, δ 0.3) of each \

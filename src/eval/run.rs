@@ -3,6 +3,7 @@
 //! writes the report. Prediction is abstracted by [`Systems`], so the driver needs no model:
 //! `foley eval` plugs in the model pipeline (and its baselines), tests plug in stand-ins.
 use super::report::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
+use super::interval::Differences;
 use super::score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialModel, Output, SystemMetrics};
 use crate::audio::{read_audio, Waveform};
 use crate::cochleagram::{self, Cochleagram};
@@ -143,11 +144,16 @@ pub fn evaluate(
         pb.inc(1);
     }
     pb.finish_and_clear();
-    let results: Vec<SystemResult> = names
+    let mut results: Vec<SystemResult> = names
         .iter()
         .zip(per_system)
         .map(|(name, clips)| SystemResult { metrics: SystemMetrics::from_clips(name, &clips), clips })
         .collect();
+    if let Some((model, others)) = results.split_first_mut() {
+        for r in others {
+            r.metrics.vs_model = Differences::paired(&r.clips, &model.clips);
+        }
+    }
     if let Some(m) = &material {
         opts.meta.material_classes = m.classes.clone();
         opts.meta.material_train_hits = m.train_hits;

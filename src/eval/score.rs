@@ -12,7 +12,7 @@
 //! - loudness / centroid: Pearson r over all annotated test actions pooled;
 //! - cochleagram error: mean absolute difference over all steps and bands of all clips pooled.
 use super::detection::{score_onsets, ClipScore, OnsetSummary};
-use super::interval::Intervals;
+use super::interval::{Differences, Intervals};
 use super::hits::{cochleagram_abs_error, hit_sound, HitCorrelation, HitSound};
 use super::material::{hit_features, LinearClassifier};
 use super::onset::{detect_onsets, OnsetParams};
@@ -182,6 +182,10 @@ pub struct SystemMetrics {
     pub cochleagram_mae: Option<f64>,
     /// 95 % bootstrap intervals (over clips) of AP, material accuracy and loudness r.
     pub intervals: Intervals,
+    /// This system minus the model under test on the same clips (paired bootstrap); set by
+    /// the evaluation for every row but the model's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_model: Option<Differences>,
 }
 
 impl SystemMetrics {
@@ -204,6 +208,7 @@ impl SystemMetrics {
             hits: HitCorrelation::from_pairs(&pairs),
             cochleagram_mae: (n > 0).then(|| err / n as f64),
             intervals: Intervals::bootstrap(clips),
+            vs_model: None,
         }
     }
 }
