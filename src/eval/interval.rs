@@ -26,14 +26,31 @@ pub struct Interval {
     pub high: f64,
 }
 
-/// 95 % intervals of the headline figures; a figure is `None` where it is.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Intervals {
-    pub ap_vs_annotations: Option<Interval>,
-    pub ap_vs_real: Option<Interval>,
-    pub material_accuracy: Option<Interval>,
-    pub loudness_r: Option<Interval>,
+/// The four headline figures of a row, each as a `T`; a figure is `None` where it is
+/// undefined (e.g. no material labels).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Headline<T> {
+    pub ap_vs_annotations: Option<T>,
+    pub ap_vs_real: Option<T>,
+    pub material_accuracy: Option<T>,
+    pub loudness_r: Option<T>,
 }
+
+impl<T> Headline<T> {
+    /// From the figures in field order.
+    fn from_array([ap_vs_annotations, ap_vs_real, material_accuracy, loudness_r]: [Option<T>; 4]) -> Self {
+        Headline { ap_vs_annotations, ap_vs_real, material_accuracy, loudness_r }
+    }
+}
+
+impl<T> Default for Headline<T> {
+    fn default() -> Self {
+        Headline::from_array([None, None, None, None])
+    }
+}
+
+/// 95 % intervals of the headline figures.
+pub type Intervals = Headline<Interval>;
 
 impl Intervals {
     /// Resample `clips` (at least 2, else every interval is `None`).
@@ -41,8 +58,7 @@ impl Intervals {
         if clips.len() < 2 {
             return Intervals::default();
         }
-        let [ann, real, material, loudness] = resample(clips.len(), |idx| figures(&pick(clips, idx)));
-        Intervals { ap_vs_annotations: ann, ap_vs_real: real, material_accuracy: material, loudness_r: loudness }
+        Headline::from_array(resample(clips.len(), |idx| figures(&pick(clips, idx))))
     }
 }
 
@@ -56,13 +72,7 @@ pub struct Difference {
 }
 
 /// The headline figures' [`Difference`]s; a figure is `None` where either system lacks it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Differences {
-    pub ap_vs_annotations: Option<Difference>,
-    pub ap_vs_real: Option<Difference>,
-    pub material_accuracy: Option<Difference>,
-    pub loudness_r: Option<Difference>,
-}
+pub type Differences = Headline<Difference>;
 
 impl Differences {
     /// `a` minus `b`, both scored on the same clips in the same order (`None` otherwise, or
@@ -83,9 +93,9 @@ impl Differences {
         let all: Vec<usize> = (0..a.len()).collect();
         let value = minus(figures(&pick(a, &all)), figures(&pick(b, &all)));
         let range = resample(a.len(), |idx| minus(figures(&pick(a, idx)), figures(&pick(b, idx))));
-        let [ann, real, material, loudness] =
-            std::array::from_fn(|k| value[k].zip(range[k]).map(|(value, i)| Difference { value, low: i.low, high: i.high }));
-        Some(Differences { ap_vs_annotations: ann, ap_vs_real: real, material_accuracy: material, loudness_r: loudness })
+        Some(Headline::from_array(std::array::from_fn(|k| {
+            value[k].zip(range[k]).map(|(value, i)| Difference { value, low: i.low, high: i.high })
+        })))
     }
 }
 

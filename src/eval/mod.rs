@@ -13,7 +13,7 @@ pub mod score;
 pub mod systems;
 
 pub use detection::{score_onsets, ClipScore, OnsetSummary, ScoredOnset};
-pub use interval::{Difference, Differences, Interval, Intervals};
+pub use interval::{Difference, Differences, Headline, Interval, Intervals};
 pub use onset::{detect_onsets, OnsetParams, Onsets};
 pub use report::{text_table, ClipAssets, ReportMeta, ReportWriter, SystemResult};
 pub use run::{evaluate, source_clips, RunOptions, SourceClip, Systems, REAL_SOUND};
