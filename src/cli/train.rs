@@ -42,8 +42,9 @@ pub struct TrainArgs {
     resume: bool,
     /// Fine-tune: start a new run from this model directory's weights (and its input and
     /// target normalisation) with a fresh optimiser and schedule. Its [model] config must
-    /// equal the run's, or lack only the run's hit/scratch read-out (aux_action), which then
-    /// starts fresh (with train_only = ["action"] the rest stays frozen).
+    /// equal the run's, except for the loss weights of read-outs both have, and it may lack
+    /// the run's hit/scratch read-out (aux_action), which then starts fresh (with
+    /// train_only = ["action"] the rest stays frozen).
     #[arg(long, value_name = "MODEL_DIR", conflicts_with = "resume")]
     init: Option<PathBuf>,
     /// Training-time budget in minutes (all resumed runs together); the learning-rate

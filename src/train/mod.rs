@@ -243,8 +243,8 @@ pub struct TrainOptions {
     /// before the first step beside it (`trace.jsonl` → `trace.init.safetensors`, a checkpoint).
     pub trace: Option<PathBuf>,
     /// Start a new run from this model directory's weights and normalisation (fine-tuning:
-    /// fresh optimiser and schedule). Its model config must equal the run's, or lack only
-    /// the run's hit/scratch read-out ([`Model::load_init`]).
+    /// fresh optimiser and schedule). Its model config must equal the run's up to read-out
+    /// loss weights, or lack the run's hit/scratch read-out ([`Model::load_init`]).
     pub init: Option<PathBuf>,
 }
 

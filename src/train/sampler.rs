@@ -159,10 +159,10 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
             }
             let m = e.material.as_deref().and_then(|m| crate::dataset::Material::ALL.iter().position(|x| x.as_str() == m));
             let loud = crate::synth::hit_log_loudness(&c.coch, bands, rate, e.time);
-            let act = match e.action.as_deref() {
-                Some("scratch") => 1.0,
-                Some("hit") => 0.0,
-                _ => f32::NAN,
+            let act = match e.action.as_deref().and_then(|a| a.parse::<crate::dataset::ActionKind>().ok()) {
+                Some(crate::dataset::ActionKind::Scratch) => 1.0,
+                Some(crate::dataset::ActionKind::Hit) => 0.0,
+                None => f32::NAN,
             };
             for k in s..s + MATERIAL_STEPS {
                 if (0..t_steps).contains(&k) {
