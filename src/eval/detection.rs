@@ -159,7 +159,8 @@ pub struct OnsetSummary {
     pub matched: usize,
 }
 
-fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
+/// The mean of `v`; `None` when it is empty.
+pub(super) fn mean(v: impl Iterator<Item = f64>) -> Option<f64> {
     let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     (n > 0).then(|| s / n as f64)
 }

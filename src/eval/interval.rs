@@ -8,6 +8,7 @@
 //! keep the 2.5th and 97.5th percentiles. The draws come from a fixed seed, so a report is
 //! reproducible. They say how far a figure could move with another draw of clips like these;
 //! two systems scored on the same clips are compared more finely by their paired differences.
+use super::detection::mean;
 use super::hits::pearson;
 use super::score::ClipMetrics;
 use rand::{Rng, SeedableRng};
@@ -122,15 +123,13 @@ fn resample(n: usize, mut stat: impl FnMut(&[usize]) -> [Option<f64>; 4]) -> [Op
 
 /// AP vs annotations, AP vs real, material accuracy, loudness r of a set of clips.
 fn figures(clips: &[&ClipMetrics]) -> [Option<f64>; 4] {
-    let mean = |ap: fn(&ClipMetrics) -> Option<f64>| {
-        let (s, n) = clips.iter().filter_map(|c| ap(c)).fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-        (n > 0).then(|| s / n as f64)
-    };
+    // AP: the mean over clips with reference onsets, as `OnsetSummary` takes it.
+    let ap_mean = |ap: fn(&ClipMetrics) -> Option<f64>| mean(clips.iter().filter_map(|c| ap(c)));
     let (right, labelled) = clips.iter().fold((0, 0), |(r, n), c| (r + c.material_right, n + c.material_hits));
     let loud: Vec<(f64, f64)> = clips.iter().flat_map(|c| c.loudness_pairs()).collect();
     [
-        mean(|c| c.onsets_vs_annotations.ap),
-        mean(|c| c.onsets_vs_real.ap),
+        ap_mean(|c| c.onsets_vs_annotations.ap),
+        ap_mean(|c| c.onsets_vs_real.ap),
         (labelled > 0).then(|| right as f64 / labelled as f64),
         pearson(&loud),
     ]
