@@ -5,7 +5,7 @@
 //! → [`synth`] / [`cochleagram::invert`] → [`audio::Waveform`] → WAV or muxed video.
 // The sound core lives in crates/foley-dsp, without libtorch or FFmpeg (so that `foley
 // features` loads neither); its modules keep their paths here.
-pub use foley_dsp::{cochleagram, error, npy, util};
+pub use foley_dsp::{cochleagram, error, npy, stats, util};
 /// Audio: [`foley_dsp::audio`], whose [`read_audio`](audio::read_audio) here also reads
 /// media files through FFmpeg (feature `video`).
 pub mod audio {
@@ -15,16 +15,20 @@ pub mod audio {
 }
 #[cfg(feature = "video")]
 mod media_audio;
-pub mod dataset;
-pub mod export;
-pub mod model;
-pub mod eval;
+// The layers, bottom to top (each imports only those above it in this list; checked by
+// tests/layers.rs): the sound core (foley-dsp, re-exported above), then
+pub mod labels; //     the annotation vocabulary (Material, ActionKind, Action)
+pub mod metrics; //    pure scores of SPEC §7
+pub mod video; //      frame types, model inputs; decode/probe/mux with `video`
+pub mod model; //      the network, its read-outs, load/save
+pub mod synth; //      options, hits, bank, retrieval, streaming synthesis
 #[cfg(feature = "video")]
-pub mod predict;
-pub mod train;
-pub mod synth;
+pub mod predict; //    video → model → synth → sink
+pub mod dataset; //    Greatest Hits layout, checker, generator, bank from a dataset
+pub mod train; //      cache, sampler, loop, checkpoints, run dir
 #[cfg(feature = "video")]
-pub mod video;
+pub mod eval; //       the `foley eval` harness and report
+pub mod export; //     batch prediction
 
 pub use audio::Waveform;
 pub use cochleagram::Cochleagram;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn foley(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_foley")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_foley-torch")).args(args).output().unwrap()
 }
 
 fn synth(out: &Path, seed: &str) {

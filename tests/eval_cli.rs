@@ -5,7 +5,7 @@ mod model_support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const FOLEY: &str = env!("CARGO_BIN_EXE_foley");
+const FOLEY: &str = env!("CARGO_BIN_EXE_foley-torch");
 
 fn foley(args: &[&str]) -> Output {
     Command::new(FOLEY).arg("--quiet").args(args).output().expect("run foley")

@@ -1,7 +1,8 @@
 //! SPEC §7 metrics of whole systems on hand-built clips with known answers.
 mod eval_common;
 use eval_common::{add_modes, noise, features, RATE};
-use foley::eval::{score_clip, Annotation, ClipMetrics, Differences, EvalClip, MaterialModel, Output, SystemMetrics};
+use foley::labels::{Action, Material};
+use foley::metrics::{score_clip, ClipMetrics, Differences, EvalClip, MaterialModel, Output, SystemMetrics};
 use foley::Waveform;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -13,7 +14,7 @@ const MATERIALS: [(&str, (f64, f64), f64); 3] =
 
 /// A clip with hits every 0.7 s from 0.4 s, random materials and loudness; the sound can be
 /// shifted in time by `shift` s (annotations are not).
-fn clip(seed: u64, shift: f64) -> (Waveform, Vec<Annotation>) {
+fn clip(seed: u64, shift: f64) -> (Waveform, Vec<Action>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut x = noise(&mut rng, 0.001);
     let mut actions = Vec::new();
@@ -24,7 +25,7 @@ fn clip(seed: u64, shift: f64) -> (Waveform, Vec<Annotation>) {
             (0..3).map(|_| (rng.random_range(lo..hi), decay * rng.random_range(0.8..1.2), rng.random_range(0.5..1.0))).collect();
         let amp = rng.random_range(0.1..0.8);
         add_modes(&mut x, &mut rng, time + shift, amp, &modes);
-        actions.push(Annotation { time, material: Some(name.to_string()) });
+        actions.push(Action { time, material: Some(name.parse::<Material>().unwrap()), action: None, reaction: None });
     }
     (Waveform::new(x, RATE), actions)
 }

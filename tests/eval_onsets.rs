@@ -7,7 +7,7 @@
 //! which runs `cargo test --test eval_onsets -- --ignored write_fixture_audio` (writes the WAVs
 //! to $FOLEY_EVAL_FIXTURE_DIR) and then `tools/onset_ref.py DIR --out tests/fixtures/eval_onset_ref.json`.
 use foley::audio::{read_wav, write_wav, SampleFormat};
-use foley::eval::{detect_onsets, score_onsets, ClipScore, OnsetParams, OnsetSummary};
+use foley::metrics::{detect_onsets, score_onsets, ClipScore, OnsetParams, OnsetSummary};
 use foley::Waveform;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant, SystemTime};
 
-const FOLEY: &str = env!("CARGO_BIN_EXE_foley");
+const FOLEY: &str = env!("CARGO_BIN_EXE_foley-torch");
 /// Output rate (the default of --rate) and envelope rate (SPEC §2: 90 Hz).
 const RATE: usize = 48_000;
 const ENV_RATE: usize = 90;

@@ -2,8 +2,8 @@
 //! identical predictions; streaming equals one pass; resume equals an uninterrupted run;
 //! corrupt checkpoints and model directories of another version give clear errors.
 mod model_support;
-use foley::model::{Model, ModelConfig, Normalization};
-use foley::train::{self, TrainConfig, TrainData, TrainOptions};
+use foley::model::{Model, ModelConfig, Normalization, ReadOuts};
+use foley::train::{self, LossConfig, TrainConfig, TrainData, TrainOptions};
 use model_support::{toy_clip, H, W};
 use tch::Device;
 
@@ -31,7 +31,7 @@ fn opts(run: &std::path::Path) -> TrainOptions {
     TrainOptions { run: run.to_path_buf(), device: Device::Cpu, resume: false, minutes: None, max_steps: None, quiet: true, trace: None, init: None }
 }
 
-fn predict(model: &Model, clip: &foley::dataset::cache::CachedClip, chunk: usize) -> Vec<f32> {
+fn predict(model: &Model, clip: &foley::train::cache::CachedClip, chunk: usize) -> Vec<f32> {
     let mut p = model.predictor();
     let mut out = Vec::new();
     let frames: Vec<&[u8]> = (0..clip.n_frames()).map(|i| clip.frame(i)).collect();
@@ -99,7 +99,7 @@ fn baseline_variants_train_reload_and_stream() {
         ("nolstm", ModelConfig { temporal: Temporal::None, ..tiny_train_config().model }),
         ("rgb", ModelConfig { streams: Streams::Rgb, rgb_every: 3, ..tiny_train_config().model }),
         ("st-pool", ModelConfig { streams: Streams::Spacetime, fusion: Fusion::Pool, ..tiny_train_config().model }),
-        ("action", ModelConfig { aux_action: 1.0, ..tiny_train_config().model }),
+        ("action", ModelConfig { readouts: ReadOuts { action: true, ..Default::default() }, ..tiny_train_config().model }),
     ];
     for (name, model) in variants {
         let run = dir.path().join(name);
@@ -119,7 +119,7 @@ fn baseline_variants_train_reload_and_stream() {
         p.push_images(&frames).unwrap();
         p.finish().unwrap();
         let guide = p.take_guide().unwrap_or_default();
-        assert_eq!(guide.scratch.len(), if model.aux_action > 0.0 { clip.n_frames() * 3 } else { 0 }, "{name}");
+        assert_eq!(guide.scratch.len(), if model.readouts.action { clip.n_frames() * 3 } else { 0 }, "{name}");
         assert!(guide.scratch.iter().all(|x| (0.0..=1.0).contains(x)), "{name}");
         if model.temporal == Temporal::None {
             for f in one.chunks(3 * 42) {
@@ -287,10 +287,10 @@ fn trace_records_each_step_from_the_starting_weights() {
     let (bs, ts) = (cfg.batch as i64, (cfg.window * m.steps_per_frame) as i64);
     let frames = tch::Tensor::from_slice(&b.frames).view([bs, cfg.window as i64 + 2, m.height as i64, m.width as i64, 3]);
     let (pred, aux) = model.net().forward_train(&frames, true);
-    let mut loss = model.net().loss(&pred, &tch::Tensor::from_slice(&b.targets).view([bs, ts, m.bands as i64]));
+    let mut loss = cfg.loss.cochleagram(&pred, &tch::Tensor::from_slice(&b.targets).view([bs, ts, m.bands as i64]));
     if let Some(logits) = aux {
         let v = |x: &[f32]| tch::Tensor::from_slice(x).view([bs, ts]);
-        let (extra, _, _) = model.net().aux_loss(&logits, &v(&b.onset), &tch::Tensor::from_slice(&b.material).view([bs, ts]), &v(&b.log_loudness), &v(&b.scratch));
+        let (extra, _, _) = cfg.loss.read_outs(m, &logits, &v(&b.onset), &tch::Tensor::from_slice(&b.material).view([bs, ts]), &v(&b.log_loudness), &v(&b.scratch));
         loss = loss + extra;
     }
     let want = lines[0]["loss"].as_f64().unwrap();
@@ -334,17 +334,23 @@ fn fine_tuning_starts_from_the_given_model() {
     let e = train::train(&data, &other, &o).err().expect("a different model config must be refused").to_string();
     assert!(e.contains("config.json") && e.contains("differs"), "{e}");
 
-    // A read-out's loss weight may change (the variables are the same); dropping one may not.
-    assert!(cfg.model.aux_material > 0.0);
-    let heavier = ModelConfig { aux_material: 4.0 * cfg.model.aux_material, ..cfg.model.clone() };
-    let start = Model::load_init(&base, &heavier, Device::Cpu, 1).unwrap();
-    assert_eq!(start.config(), &heavier);
+    // Loss weights are the training config's, not the model's: the same architecture starts
+    // from the base weights; dropping a read-out changes the architecture and is refused.
+    assert!(cfg.model.readouts.material);
+    let start = Model::load_init(&base, &cfg.model, Device::Cpu, 1).unwrap();
+    assert_eq!(start.config(), &cfg.model);
     assert!(start.weights().iter().zip(base_model.weights()).all(|((n, a), (m, b))| *n == m && a.equal(&b)));
-    let without = ModelConfig { aux_material: 0.0, ..cfg.model.clone() };
+    let without = ModelConfig { readouts: ReadOuts { material: false, ..cfg.model.readouts }, ..cfg.model.clone() };
     assert!(Model::load_init(&base, &without, Device::Cpu, 1).is_err());
+    // A heavier material loss trains from the same start.
+    let mut o = opts(&dir.path().join("heavier"));
+    o.init = Some(base.clone());
+    o.max_steps = Some(1);
+    let heavier = TrainConfig { loss: LossConfig { material: 4.0 * cfg.loss.material, ..cfg.loss.clone() }, ..cfg.clone() };
+    train::train(&data, &heavier, &o).unwrap();
 }
 
-/// A trained model gains the hit/scratch read-out (`--init` with `aux_action`, `train_only =
+/// A trained model gains the hit/scratch read-out (`--init` with `readouts.action`, `train_only =
 /// ["action"]`): only the new `action` layer changes; every other weight, hence the
 /// cochleagram and the other read-outs, stays the base model's. A name that matches no
 /// variable is refused.
@@ -352,8 +358,8 @@ fn fine_tuning_starts_from_the_given_model() {
 fn a_new_read_out_trains_on_frozen_weights() {
     let (dir, data, cfg, base, base_model) = trained_base();
 
-    let with_action = ModelConfig { aux_action: 1.0, ..cfg.model.clone() };
-    let probe = TrainConfig { model: with_action.clone(), train_only: vec!["action".into()], epochs: 1, seed: 9, ..cfg.clone() };
+    let with_action = ModelConfig { readouts: ReadOuts { action: true, ..cfg.model.readouts }, ..cfg.model.clone() };
+    let probe = TrainConfig { model: with_action.clone(), loss: LossConfig { action: 1.0, ..cfg.loss.clone() }, train_only: vec!["action".into()], epochs: 1, seed: 9, ..cfg.clone() };
     let tuned = dir.path().join("tuned");
     let mut o = opts(&tuned);
     o.init = Some(base.clone());

@@ -1,12 +1,13 @@
 //! `foley predict` end to end on generated videos with a tiny untrained model (made in the
 //! test with `ModelConfig::tiny`, weights from a fixed torch seed) and a bank of tones.
 mod model_support;
-use foley::synth::{Annotation, Bank, BankParams};
+use foley::labels::{Action, ActionKind, Material};
+use foley::synth::{Bank, BankParams};
 use foley::{Cochleagram, Waveform};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FOLEY: &str = env!("CARGO_BIN_EXE_foley");
+const FOLEY: &str = env!("CARGO_BIN_EXE_foley-torch");
 
 /// A 2 s, 30 fps, 160x120 H.264 test video (60 frames).
 fn video(dir: &Path, name: &str, seconds: f64) -> PathBuf {
@@ -42,7 +43,7 @@ fn model_dir(dir: &Path) -> PathBuf {
                 coch[step * 42 + b] = 0.6;
             }
         }
-        notes.push(Annotation { time: t, material: Some(["wood", "metal", "glass"][i].into()), action: Some("hit".into()) });
+        notes.push(Action { time: t, material: Some([Material::Wood, Material::Metal, Material::Glass][i]), action: Some(ActionKind::Hit), reaction: None });
     }
     let bank = Bank::build(&[(wave, Cochleagram::new(coch, 42, 90.0), notes)], &BankParams::default()).unwrap();
     bank.save(&m.join("bank.safetensors")).unwrap();

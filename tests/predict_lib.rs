@@ -1,7 +1,7 @@
 //! The prediction pipeline's synthesis stage without a model: chunked parametric synthesis
 //! and block-wise WAV writing.
 use foley::cochleagram::{features, InvertParams, Params};
-use foley::predict::{self, Parametric, Synthesis, SynthMode, SynthOptions};
+use foley::synth::{self as predict, Parametric, Synthesis, SynthMode, SynthOptions};
 use foley::{Cochleagram, Waveform};
 use rand::{Rng, SeedableRng};
 
@@ -22,7 +22,7 @@ fn target() -> Cochleagram {
 /// Pearson correlation of two cochleagrams' values (the evaluation's own `pearson`).
 fn corr(a: &[f32], b: &[f32]) -> f64 {
     let pairs: Vec<(f64, f64)> = a.iter().zip(b).map(|(&x, &y)| (x as f64, y as f64)).collect();
-    foley::eval::hits::pearson(&pairs).expect("two or more values")
+    foley::stats::pearson(&pairs).expect("two or more values")
 }
 
 #[test]
@@ -73,13 +73,14 @@ fn wav_is_written_block_by_block_and_deterministically() {
 
 #[test]
 fn example_rendering_at_another_rate_keeps_onsets_in_place() {
-    use foley::synth::{Annotation, Bank, BankParams, ExampleParams, Hit};
+    use foley::labels::Action;
+    use foley::synth::{Bank, BankParams, ExampleParams, Hit};
     // A bank of one click: a 22 050 Hz recording with a unit impulse at 0.5 s.
     let bp = BankParams::default();
     let mut w = Waveform::silence(1.0, bp.rate);
     w.samples[(0.5 * bp.rate as f64) as usize] = 1.0;
     let coch = Cochleagram::new(vec![0.2; 90 * 42], 42, 90.0);
-    let note = Annotation { time: 0.5, material: None, action: None };
+    let note = Action { time: 0.5, material: None, action: None, reaction: None };
     let bank = Bank::build(&[(w, coch.clone(), vec![note])], &bp).unwrap();
     // Hits at 0.25 s and 0.7 s (no onset detection involved).
     let hits = [0.25, 0.7].map(|t: f64| Hit { step: (t * 90.0) as usize + 1, time: t, strength: 1.0, source: Default::default() });

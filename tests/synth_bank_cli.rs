@@ -3,7 +3,7 @@ use foley::synth::Bank;
 use std::path::Path;
 use std::process::Command;
 
-const FOLEY: &str = env!("CARGO_BIN_EXE_foley");
+const FOLEY: &str = env!("CARGO_BIN_EXE_foley-torch");
 
 fn foley(args: &[&str]) -> std::process::Output {
     Command::new(FOLEY).arg("--quiet").args(args).output().expect("run foley")

@@ -5,7 +5,8 @@
 //! cochleagram of a hit at τ seconds with amplitude a: rows t ≥ t0 = ceil(τ·90) hold
 //! (a·shape[b]·exp(−(t−t0)/decay))^0.3 (SPEC §2 compression 0.3) over a floor; onsets at
 //! τ show first at step ceil(τ·90), as an envelope sampled at t/90 s would show them.
-use foley::synth::{self, Annotation, Bank, BankParams, ExampleParams, HitParams, HitSource, Retrieval};
+use foley::labels::{Action, ActionKind, Material};
+use foley::synth::{self, Bank, BankParams, ExampleParams, HitParams, HitSource, Retrieval};
 use foley::{Cochleagram, Waveform};
 
 const BANDS: usize = 42;
@@ -50,10 +51,10 @@ fn wave(hits: &[(f64, usize, f32)], seconds: f64) -> Waveform {
     w
 }
 
-fn notes(hits: &[(f64, usize, f32)]) -> Vec<Annotation> {
-    let names = ["wood", "metal", "glass"];
+fn notes(hits: &[(f64, usize, f32)]) -> Vec<Action> {
+    let names = [Material::Wood, Material::Metal, Material::Glass];
     hits.iter()
-        .map(|&(t, m, _)| Annotation { time: t, material: Some(names[m].into()), action: Some("hit".into()) })
+        .map(|&(t, m, _)| Action { time: t, material: Some(names[m]), action: Some(ActionKind::Hit), reaction: None })
         .collect()
 }
 
@@ -110,7 +111,7 @@ fn guided_retrieval_adds_hits_where_the_onset_read_out_peaks() {
     for (step, p) in [(flux_step, 0.99), (90, 0.97), (135, 0.9), (flux_step + 5, 0.98)] {
         onset[step] = p;
     }
-    let guide = synth::Guide { onset, ..Default::default() };
+    let guide = foley::model::Guide { onset, ..Default::default() };
     let b = bank();
     let hits = |retrieval, read_out| {
         let p = ExampleParams { retrieval, hits: HitParams { read_out, ..Default::default() }, ..Default::default() };
@@ -158,7 +159,7 @@ fn guided_retrieval_follows_the_material_and_action_read_out() {
     use foley::dataset::Material;
     let mut b = bank();
     // Half of the metal entries become scratches.
-    let metal: Vec<usize> = (0..b.len()).filter(|&i| b.entries[i].material.as_deref() == Some("metal")).collect();
+    let metal: Vec<usize> = (0..b.len()).filter(|&i| b.entries[i].material == Some(Material::Metal)).collect();
     for &i in &metal[..metal.len() / 2] {
         b.entries[i].action = Some("scratch".into());
     }
@@ -169,7 +170,7 @@ fn guided_retrieval_follows_the_material_and_action_read_out() {
     let material: Vec<f32> = (0..steps * k).map(|i| if i % k == m { 1.0 } else { 0.0 }).collect();
     let p = ExampleParams { retrieval: Retrieval::Material, ..Default::default() };
     for (scratch, want) in [(0.9f32, Some("scratch")), (0.1, Some("hit")), (f32::NAN, None)] {
-        let guide = synth::Guide {
+        let guide = foley::model::Guide {
             material: material.clone(),
             classes: k,
             log_loudness: Vec::new(),
@@ -178,7 +179,7 @@ fn guided_retrieval_follows_the_material_and_action_read_out() {
         };
         let placed = synth::plan(&c, Some(&guide), &b, &p).unwrap();
         assert_eq!(placed.len(), 1);
-        assert_eq!(placed[0].material.as_deref(), Some("metal"));
+        assert_eq!(placed[0].material, Some(Material::Metal));
         if let Some(a) = want {
             assert_eq!(placed[0].action.as_deref(), Some(a), "read-out {scratch}");
         }
@@ -196,7 +197,7 @@ fn placed_onsets_land_on_hits_at_the_predicted_loudness() {
     assert_eq!(placed.len(), 3);
     let names = ["wood", "metal", "glass"];
     for (p, &(tau, m, a)) in placed.iter().zip(&pred) {
-        assert_eq!(p.material.as_deref(), Some(names[m]), "material from the spectral shape");
+        assert_eq!(p.material.map(Material::as_str), Some(names[m]), "material from the spectral shape");
         let e = &b.entries[p.entry];
         // Gain = predicted / entry loudness; entry amplitudes are known from its source.
         assert!((p.gain * e.loudness - p.loudness).abs() < 1e-5);
@@ -384,14 +385,14 @@ fn typical_only_drops_entries_that_sound_like_another_material() {
                 (0..9).map(|i| (0.3 + 0.5 * i as f64 + 0.011 * k as f64, i % 3, 0.3 + 0.07 * (i + k) as f32)).collect();
             let mut labels = notes(&hits);
             if k < 2 {
-                labels[3 + 3 * k].material = Some("glass".into()); // a wood hit
+                labels[3 + 3 * k].material = Some(Material::Glass); // a wood hit
             }
             (wave(&hits, 5.0), coch(&hits, 5.0), labels)
         })
         .collect();
     // Wood hits are at 0.3, 1.8, 3.3 s (+ 0.011 s per clip).
     let mislabelled =
-        |b: &Bank| b.entries.iter().filter(|e| e.material.as_deref() == Some("glass") && ((e.time - 0.3) / 1.5).fract() < 0.05).count();
+        |b: &Bank| b.entries.iter().filter(|e| e.material == Some(Material::Glass) && ((e.time - 0.3) / 1.5).fract() < 0.05).count();
     let all = Bank::build(&clips, &BankParams::default()).unwrap();
     assert_eq!(all.len(), 36);
     assert_eq!(mislabelled(&all), 2);
@@ -399,7 +400,7 @@ fn typical_only_drops_entries_that_sound_like_another_material() {
     assert_eq!(mislabelled(&typical), 0, "mislabelled entries kept");
     assert_eq!(typical.len(), 34, "rightly labelled entries dropped");
     for m in ["wood", "metal", "glass"] {
-        assert!(typical.entries.iter().any(|e| e.material.as_deref() == Some(m)), "{m} lost");
+        assert!(typical.entries.iter().any(|e| e.material.map(Material::as_str) == Some(m)), "{m} lost");
     }
     // The bank file records how it was built.
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ use std::process::Command;
 use video_common::*;
 
 fn foley(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_foley")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_foley-torch")).args(args).output().unwrap()
 }
 
 #[test]

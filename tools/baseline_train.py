@@ -99,7 +99,9 @@ class Net(nn.Module):
         self.norm = nn.LayerNorm(m["feature_dim"])
         self.lstm = nn.LSTM(m["feature_dim"], m["hidden"], batch_first=True)
         self.head = nn.Linear(m["hidden"], m["bands"])
-        self.n_aux = 18 if (m.get("aux_onset", 0) > 0 or m.get("aux_material", 0) > 0) else 0
+        r = m["readouts"]
+        assert not (r["loudness"] or r["action"]), "baseline covers the onset and material read-outs only"
+        self.n_aux = 18 if (r["onset"] or r["material"]) else 0
         if self.n_aux:
             self.aux = nn.Linear(m["hidden"], self.n_aux)
         nn.init.uniform_(self.head.weight, -1e-3, 1e-3)  # start by predicting the mean
@@ -149,7 +151,7 @@ MATERIALS = ["wood", "metal", "dirt", "rock", "leaf", "plastic", "cloth", "paper
              "gravel", "plastic-bag", "ceramic", "tile", "carpet", "glass"]
 
 
-def aux_loss(logits, onset, material, m):
+def aux_loss(logits, onset, material, lc):
     pos = onset.sum().item()
     pw = torch.tensor(min((onset.numel() - pos) / max(pos, 1.0), 50.0), device=logits.device)
     l_on = F.binary_cross_entropy_with_logits(logits[..., 0], onset, pos_weight=pw)
@@ -157,7 +159,7 @@ def aux_loss(logits, onset, material, m):
         l_mat = F.cross_entropy(logits[..., 1:].reshape(-1, logits.shape[-1] - 1), material.reshape(-1), ignore_index=-1)
     else:
         l_mat = torch.zeros((), device=logits.device)
-    return m["aux_onset"] * l_on + m["aux_material"] * l_mat
+    return lc["onset"] * l_on + lc["material"] * l_mat
 
 
 def normalization(clips, bands):
@@ -219,9 +221,10 @@ def train_step(net, opt, tc, m, batch, lr):
     """One optimiser step on a batch (frames, target, onset, material); returns the loss."""
     frames, target, onset, material = batch
     pred, _ = net(frames)
-    loss = robust_loss(pred, target, m["loss_eps"], m.get("loss", "robust"))
+    lc = tc["loss"]
+    loss = robust_loss(pred, target, lc["eps"], lc["kind"])
     if net.n_aux:
-        loss = loss + aux_loss(net.last_aux, onset, material, m)
+        loss = loss + aux_loss(net.last_aux, onset, material, lc)
     opt.zero_grad()
     loss.backward()
     if tc["grad_clip"] > 0:
@@ -390,7 +393,7 @@ def main():
                 rate = step / (time.time() - t_start)
                 total = max(step + 1, min(spe * tc["epochs"], step + int((budget - (time.time() - t_start)) * rate * 0.9)))
                 planned = True
-        vl = validate(net, val, m, m["loss_eps"])
+        vl = validate(net, val, m, tc["loss"]["eps"])
         log.write(json.dumps({"kind": "val", "step": step, "val_loss": vl, "elapsed_s": time.time() - t_start}) + "\n")
         log.flush()
         best = vl if best is None else min(best, vl)
@@ -409,7 +412,7 @@ def main():
 
 def save(net, m, norm, tc, out, step, elapsed):
     write_safetensors(os.path.join(out, "model.safetensors"), dict(net.state_dict()))
-    cfg = {"format": "foley-model", "format_version": 1, "crate_version": "baseline_train.py", "model": m,
+    cfg = {"format": "foley-model", "format_version": 2, "crate_version": "baseline_train.py", "model": m,
            "features": {"rate": 20000, "bands": 40, "low": 20.0, "high": 10000.0, "compression": 0.3, "env_rate": 90},
            "normalization": norm, "training": {"by": "tools/baseline_train.py", "step": step, "elapsed_s": elapsed}}
     tmp = os.path.join(out, "config.json.partial")

@@ -23,7 +23,7 @@ tar cf "$OUT/big.tar" -C $W big/model.safetensors big/config.json big/card.md bi
 [ "${SKIP_CMP:-0}" = 1 ] && exit 0
 echo "== side by side $(date +%T)"
 mkdir -p $W/fd && cp .gpu/fd/* $W/fd/ && tar xJf .gpu/fd-cache.tar.xz -C $W/fd
-printf 'epochs = 200\n[model]\naux_loudness = 0.0\n' > $W/bench.toml
+printf 'epochs = 200\n[model.readouts]\nloudness = false\n[loss]\nloudness = 0.0\n' > $W/bench.toml
 $F train --print-config --config $W/bench.toml > $W/bench.json
 $F --quiet train --data $W/fd --out $W/foley --config $W/bench.toml --no-bank --minutes "$M_CMP" --device "$DEV" --json > $W/foley.json
 echo "foley rc=$? $(cat $W/foley.json)"

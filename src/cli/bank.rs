@@ -1,7 +1,7 @@
 //! `foley bank build`: a sound bank for example-based synthesis from a dataset.
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use foley::synth::{from_data, BankParams};
+use foley::{dataset::bank as from_data, synth::BankParams};
 use std::path::PathBuf;
 
 #[derive(Subcommand)]
@@ -72,7 +72,7 @@ fn build(a: BuildArgs, quiet: bool) -> Result<()> {
     let size = std::fs::metadata(&a.output).map(|m| m.len()).unwrap_or(0);
     let mut per_material = std::collections::BTreeMap::<String, usize>::new();
     for e in &bank.entries {
-        *per_material.entry(e.material.clone().unwrap_or_else(|| "None".into())).or_default() += 1;
+        *per_material.entry(e.material.map_or("None", |m| m.as_str()).to_string()).or_default() += 1;
     }
     if a.json {
         println!(

@@ -3,7 +3,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use foley::dataset::{Dataset, Split};
 use foley::eval::{self, ReportMeta, RunOptions, Systems};
-use foley::predict::{default_model_dir, DeviceChoice, SynthMode, SynthOptions};
+use foley::predict::default_model_dir;
+use foley::synth::{SynthMode, SynthOptions};
 use foley::synth::Retrieval;
 use std::path::PathBuf;
 
@@ -45,8 +46,9 @@ pub struct EvalArgs {
     /// Evaluate only the first N clips of the split.
     #[arg(long)]
     pub limit: Option<usize>,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
-    pub device: DeviceChoice,
+    /// Where to compute: auto (CUDA when available, else CPU), cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
     /// Seed of the synthesis (noise, random retrieval).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -84,7 +86,7 @@ pub fn run(a: EvalArgs, quiet: bool) -> Result<()> {
     };
     let mut settings = None;
     if let Some(dir) = &model_dir {
-        let device = a.device.device()?;
+        let device = foley::model::select_device(&a.device)?;
         if !(a.threshold >= 0.0) {
             bail!("--threshold {}: must be at least 0", a.threshold);
         }

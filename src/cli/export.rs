@@ -79,7 +79,7 @@ pub fn run(a: ExportArgs, quiet: bool) -> Result<()> {
     }
     let opts = a.synth.options()?;
     let model = a.synth.model_dir()?;
-    let processor = Predict::new(&model, a.synth.device.device()?, opts, a.synth.format, jobs)?;
+    let processor = Predict::new(&model, foley::model::select_device(&a.synth.device)?, opts, a.synth.format, jobs)?;
     let options = export::Options {
         out: a.out.clone(),
         want: Want { mux: a.mux, features: a.features },

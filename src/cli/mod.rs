@@ -3,14 +3,12 @@ pub mod bank;
 pub mod dataset;
 #[cfg(feature = "video")]
 pub mod eval;
-pub mod features;
-pub mod invert;
 #[cfg(feature = "video")]
 pub mod predict;
 pub mod train;
 
-pub mod common;
-pub use common::progress_bar;
+// Shared with the `foley` front binary (crates/foley-front).
+pub use foley_front::{common, features, invert, progress_bar};
 
 #[cfg(feature = "video")]
 pub mod export;

@@ -1,7 +1,8 @@
 //! `foley predict VIDEO -o OUT`: the user's main job (SPEC §1).
 use anyhow::{bail, Result};
 use clap::Args;
-use foley::predict::{self, DecodeAhead, Pipeline, SynthMode};
+use foley::predict::{self, DecodeAhead, Pipeline};
+use foley::synth::SynthMode;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -66,7 +67,7 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
     // overlap; an unreadable video is reported when the first frames are read. A config that
     // cannot be read is reported by Pipeline::load, which reads it again.
     let frames = foley::model::Model::read_config(&dir).map(|f| DecodeAhead::start(&a.video, &f.model));
-    let pipeline = Pipeline::load(&dir, a.synth.device.device()?)?;
+    let pipeline = Pipeline::load(&dir, foley::model::select_device(&a.synth.device)?)?;
     if opts.mode == SynthMode::Example {
         pipeline.bank()?;
     }

@@ -2,7 +2,8 @@
 use anyhow::{bail, Result};
 use clap::Args;
 use foley::audio::SampleFormat;
-use foley::predict::{self, DeviceChoice, SynthMode, SynthOptions};
+use foley::predict;
+use foley::synth::{SynthMode, SynthOptions};
 use foley::synth::{HitParams, Retrieval};
 use std::path::PathBuf;
 
@@ -18,8 +19,9 @@ pub struct SynthArgs {
     /// Example synthesis: which bank entry each hit gets (random = the evaluation baseline).
     #[arg(long, value_enum, default_value_t = Retrieval::default())]
     pub retrieval: Retrieval,
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
-    pub device: DeviceChoice,
+    /// Where to compute: auto (CUDA when available, else CPU), cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
     /// Seed of random choices (parametric noise, random retrieval): same seed, same output.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,

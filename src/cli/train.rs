@@ -2,7 +2,7 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use foley::cochleagram::Params;
-use foley::dataset::cache::{self, CachedClip};
+use foley::train::cache::{self, CachedClip};
 use foley::dataset::{Dataset, Split};
 use foley::train::{self, TrainConfig, TrainData, TrainOptions};
 use std::path::{Path, PathBuf};
@@ -143,7 +143,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
     }
     if a.validate_only {
         let model = foley::model::Model::load(&out, device)?;
-        let v = train::validate(&model, &data.val)?;
+        let v = train::validate(&model, &data.val, cfg.loss.eps)?;
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }

@@ -1,6 +1,6 @@
 //! `foley dataset check`: validate a Greatest-Hits-layout folder and list every problem with
 //! its file and line, plus counts per split, material, action and reaction.
-use super::labels::{parse_times, Action, LineError};
+use crate::labels::{parse_times, Action, LineError};
 use super::layout::{audio_path, read_split_file, times_path, video_path, Split};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -296,7 +296,7 @@ fn check_clip(rep: &mut Report, dir: &Path, id: &str, split: Split, list: &Path,
 }
 
 fn count(rep: &mut Report, a: &Action) {
-    let name = |s: Option<&'static str>| s.unwrap_or(super::labels::NONE).to_string();
+    let name = |s: Option<&'static str>| s.unwrap_or(crate::labels::NONE).to_string();
     *rep.materials.entry(name(a.material.map(|m| m.as_str()))).or_default() += 1;
     *rep.actions.entry(name(a.action.map(|m| m.as_str()))).or_default() += 1;
     *rep.reactions.entry(name(a.reaction.map(|m| m.as_str()))).or_default() += 1;

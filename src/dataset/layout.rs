@@ -1,6 +1,6 @@
 //! The Greatest Hits folder layout (SPEC §5): `<id>_denoised.mp4`, `<id>_denoised.wav`,
 //! `<id>_times.txt`, and the split lists `train.txt`, `test.txt`, optional `val.txt`.
-use super::labels::{parse_times, Action};
+use crate::labels::{parse_times, Action};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 

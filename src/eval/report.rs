@@ -5,7 +5,7 @@
 //! The page checks itself when opened: a script counts broken images and media that fail to
 //! load and writes the result into `<p id="render-check">` (`ok: …` or `broken: …`), which the
 //! headless-Chromium check (tools/eval_screenshot) reads.
-use super::score::{ClipMetrics, MaterialConfusion, SystemMetrics};
+use crate::metrics::{ClipMetrics, MaterialConfusion, SystemMetrics};
 use crate::audio::{write_wav, SampleFormat, Waveform};
 use crate::cochleagram::Cochleagram;
 use crate::error::{Error, Result};
@@ -40,7 +40,7 @@ pub struct ReportMeta {
     /// How the model rows were rendered (hit detection, retrieval, background…); none
     /// without a model.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub settings: Option<crate::predict::SynthOptions>,
+    pub settings: Option<crate::synth::SynthOptions>,
 }
 
 /// One system's results: the aggregate and the per-clip rows (same clip order for all).
@@ -179,10 +179,10 @@ impl ReportWriter {
 
 /// The protocol constants, recorded in metrics.json.
 fn protocol() -> serde_json::Value {
-    use super::detection::{CONFIDENCE_WINDOW, MATCH_TOLERANCE};
-    use super::hits::{HIT_AFTER, HIT_BEFORE};
-    use super::material::{WINDOW_AFTER, WINDOW_BEFORE};
-    let p = super::OnsetParams::default();
+    use crate::metrics::detection::{CONFIDENCE_WINDOW, MATCH_TOLERANCE};
+    use crate::metrics::hits::{HIT_AFTER, HIT_BEFORE};
+    use crate::metrics::material::{WINDOW_AFTER, WINDOW_BEFORE};
+    let p = crate::metrics::OnsetParams::default();
     serde_json::json!({
         "onset_detector": {"like": "librosa 0.11 onset.onset_detect", "rate": p.rate, "hop": p.hop, "n_fft": p.n_fft, "n_mels": p.n_mels, "delta": p.delta},
         "confidence_window_s": CONFIDENCE_WINDOW, "suppression_s": CONFIDENCE_WINDOW, "match_tolerance_s": MATCH_TOLERANCE,
@@ -217,7 +217,7 @@ fn metrics_table(systems: &[SystemResult], meta: &ReportMeta) -> String {
 
 /// The 95 % bootstrap intervals of the headline figures, one row per system.
 fn interval_table(systems: &[SystemResult]) -> String {
-    use super::interval::{LEVEL, RESAMPLES};
+    use crate::metrics::interval::{LEVEL, RESAMPLES};
     let mut h = format!(
         "<table class=\"small\"><caption>{:.0} % intervals, bootstrap over clips ({RESAMPLES} resamples): how far each \
          figure could move with another draw of clips like these</caption><thead><tr><th>system</th><th>AP vs real audio</th><th>AP vs annotations</th>\
@@ -248,8 +248,8 @@ fn interval_table(systems: &[SystemResult]) -> String {
 }
 
 /// AP vs real, AP vs annotations, material (in points) and loudness r differences, formatted.
-fn difference_cells(d: &super::Differences) -> [String; 4] {
-    let f = |v: Option<super::Difference>, scale: f64, digits: usize| {
+fn difference_cells(d: &crate::metrics::Differences) -> [String; 4] {
+    let f = |v: Option<crate::metrics::Difference>, scale: f64, digits: usize| {
         v.map_or("–".to_string(), |v| {
             format!("{:+.digits$} ({:+.digits$}…{:+.digits$})", scale * v.value, scale * v.low, scale * v.high)
         })
@@ -260,8 +260,8 @@ fn difference_cells(d: &super::Differences) -> [String; 4] {
 /// AP vs real, AP vs annotations, material and loudness r intervals, formatted.
 fn interval_cells(m: &SystemMetrics) -> [String; 4] {
     let i = &m.intervals;
-    let f = |v: Option<super::Interval>| v.map_or("–".to_string(), |v| format!("{:.3}–{:.3}", v.low, v.high));
-    let pct = |v: Option<super::Interval>| v.map_or("–".to_string(), |v| format!("{:.1}–{:.1} %", 100.0 * v.low, 100.0 * v.high));
+    let f = |v: Option<crate::metrics::Interval>| v.map_or("–".to_string(), |v| format!("{:.3}–{:.3}", v.low, v.high));
+    let pct = |v: Option<crate::metrics::Interval>| v.map_or("–".to_string(), |v| format!("{:.1}–{:.1} %", 100.0 * v.low, 100.0 * v.high));
     [f(i.ap_vs_real), f(i.ap_vs_annotations), pct(i.material_accuracy), f(i.loudness_r)]
 }
 
@@ -346,7 +346,7 @@ pub fn text_table(systems: &[SystemResult]) -> String {
     for s in systems {
         t.push_str(&line(&s.metrics.name, &cells(&s.metrics), 8));
     }
-    let _ = writeln!(t, "\n{:.0} % intervals (bootstrap over clips):", 100.0 * super::interval::LEVEL);
+    let _ = writeln!(t, "\n{:.0} % intervals (bootstrap over clips):", 100.0 * crate::metrics::interval::LEVEL);
     t.push_str(&line("system", &headline, 15));
     for s in systems {
         t.push_str(&line(&s.metrics.name, &interval_cells(&s.metrics), 15));

@@ -3,8 +3,8 @@
 //! writes the report. Prediction is abstracted by [`Systems`], so the driver needs no model:
 //! `foley eval` plugs in the model pipeline (and its baselines), tests plug in stand-ins.
 use super::report::{ClipAssets, ReportMeta, ReportWriter, SystemResult};
-use super::interval::Differences;
-use super::score::{score_clip, Annotation, ClipMetrics, EvalClip, MaterialModel, Output, SystemMetrics};
+use crate::labels::Action;
+use crate::metrics::{score_clip, ClipMetrics, Differences, EvalClip, MaterialModel, Output, SystemMetrics};
 use crate::audio::{read_audio, Waveform};
 use crate::cochleagram::{self, Cochleagram};
 use crate::error::{Error, Result};
@@ -21,7 +21,7 @@ pub struct SourceClip {
     pub video: Option<PathBuf>,
     /// The real recorded sound.
     pub audio: PathBuf,
-    pub actions: Vec<Annotation>,
+    pub actions: Vec<Action>,
 }
 
 /// One or more systems that predict a sound for a clip (several when they share work, e.g. a
@@ -70,7 +70,7 @@ fn progress(quiet: bool, len: usize, what: &str) -> ProgressBar {
 /// labelled materials.
 pub fn train_material(train: &[SourceClip], quiet: bool) -> Result<Option<MaterialModel>> {
     let pb = progress(quiet, train.len(), "material classifier: analysing train sounds");
-    let coch: Vec<(Cochleagram, &[Annotation])> = train
+    let coch: Vec<(Cochleagram, &[Action])> = train
         .par_iter()
         .map(|c| {
             let r = features(&read_audio(&c.audio)?).map(|f| (f, c.actions.as_slice()));
@@ -79,7 +79,7 @@ pub fn train_material(train: &[SourceClip], quiet: bool) -> Result<Option<Materi
         })
         .collect::<Result<_>>()?;
     pb.finish_and_clear();
-    let mut labels: Vec<&String> = coch.iter().flat_map(|(_, a)| a.iter().filter_map(|a| a.material.as_ref())).collect();
+    let mut labels: Vec<&crate::labels::Material> = coch.iter().flat_map(|(_, a)| a.iter().filter_map(|a| a.material.as_ref())).collect();
     labels.sort();
     labels.dedup();
     if labels.len() < 2 {
@@ -171,11 +171,7 @@ pub fn source_clips(data: &crate::dataset::Dataset, split: crate::dataset::Split
             id: c.id.clone(),
             video: Some(c.video.clone()),
             audio: c.audio.clone(),
-            actions: c
-                .actions
-                .iter()
-                .map(|a| Annotation { time: a.time, material: a.material.map(|m| m.as_str().to_string()) })
-                .collect(),
+            actions: c.actions.clone(),
         })
         .collect()
 }

@@ -4,10 +4,10 @@
 //! entry), and baseline models (e.g. no LSTM, RGB only) trained by `foley train` with config
 //! variants, each passed as another model directory.
 use super::run::{SourceClip, Systems};
-use super::score::Output;
+use crate::metrics::Output;
 use crate::error::{Error, Result};
-use crate::predict::{Pipeline, SynthOptions, SynthMode};
-use crate::synth::Retrieval;
+use crate::predict::Pipeline;
+use crate::synth::{Retrieval, SynthMode, SynthOptions};
 use std::path::Path;
 
 /// Name of the random-retrieval baseline row.
@@ -50,7 +50,7 @@ impl Systems for ModelSystem {
     }
 
     fn predict(&mut self, clip: &SourceClip) -> Result<Vec<Output>> {
-        let video = clip.video.as_deref().ok_or_else(|| Error::Param(format!("clip {} has no video", clip.id)))?;
+        let video = clip.video.as_deref().ok_or_else(|| Error::Data(format!("clip {} has no video", clip.id)))?;
         let predicted = self.pipeline.cochleagram(video, &|_, _| {})?;
         let wave = self.pipeline.synthesis(&predicted, &self.opts)?.0.render_all()?;
         let mut out = vec![Output { wave, cochleagram: Some(predicted.coch.clone()) }];

@@ -4,7 +4,8 @@
 use super::{Outputs, Processor};
 use crate::audio::{write_wav, SampleFormat};
 use crate::error::Result;
-use crate::predict::{self, Pipeline, SynthMode, SynthOptions};
+use crate::predict::{self, Pipeline};
+use crate::synth::{SynthMode, SynthOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

@@ -66,14 +66,6 @@ fn folder(dir: &Path, names: &[&str]) -> Vec<Input> {
 fn no_progress(_: Progress) {}
 
 #[test]
-fn fnv1a_matches_reference_vectors() {
-    // Test vectors of the FNV reference (Fowler/Noll/Vo, isthe.com/chongo/tech/comp/fnv).
-    assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-    assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
-    assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
-}
-
-#[test]
 fn shard_parses_k_of_n() {
     assert_eq!("3/8".parse::<Shard>(), Ok(Shard { k: 3, n: 8 }));
     assert_eq!("1/1".parse::<Shard>(), Ok(Shard { k: 1, n: 1 }));

@@ -17,14 +17,32 @@ pub enum Fusion {
     Pool,
 }
 
-/// Training loss per step, from the squared error d² = ‖s_t − ŝ_t‖² over the bands.
+/// The read-outs the network has beside the cochleagram (architecture: each is a set of
+/// outputs and weights; how much training weighs them is the training config's `[loss]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Loss {
-    /// log(ε + d²), the robust loss of Owens et al.
-    Robust,
-    /// d² (squared error).
-    L2,
+#[serde(default, deny_unknown_fields)]
+pub struct ReadOuts {
+    /// Per step: does an annotated action start here (a logit of the layer `aux`).
+    pub onset: bool,
+    /// At actions: the material (17 logits of `aux`).
+    pub material: bool,
+    /// At actions: ln of the hit's loudness (one more output of `aux`).
+    pub loudness: bool,
+    /// At actions: hit or scratch (a layer of its own, `action`, so that a trained model can
+    /// gain it without changing its other weights).
+    pub action: bool,
+}
+
+impl Default for ReadOuts {
+    fn default() -> Self {
+        ReadOuts { onset: true, material: true, loudness: true, action: false }
+    }
+}
+
+impl ReadOuts {
+    pub fn any(&self) -> bool {
+        self.onset || self.material || self.loudness || self.action
+    }
 }
 
 /// What the spacetime stream's three channels are (both are the same information: gray
@@ -147,28 +165,8 @@ pub struct ModelConfig {
     /// Regress this many PCA coefficients of the cochleagram instead of the 42 values (the
     /// paper used 10). Default none (all bands).
     pub pca: Option<usize>,
-    /// Training loss. Default `robust` (SPEC §4).
-    pub loss: Loss,
-    /// Weight of the auxiliary onset loss (training only): a read-out of the LSTM state
-    /// predicts, per step, whether an annotated action starts there (binary cross-entropy).
-    /// It gives the CNNs a direct signal for *when* the stick touches. 0 = off. Default 1.
-    pub aux_onset: f64,
-    /// Weight of the auxiliary material loss (training only): at the steps of each annotated
-    /// action the same read-out classifies its material (17 classes, cross-entropy), so the
-    /// features learn *what* is under the tip. 0 = off. Default 0.5.
-    pub aux_material: f64,
-    /// Weight of the auxiliary hit-loudness loss (training only): at the steps of each
-    /// annotated action the read-out regresses ln of the real hit's loudness (the level
-    /// example synthesis scales the retrieved sound to), so the model learns it from how fast
-    /// the stick approaches. 0 = off. Default 1 (0 when absent from an older model's
-    /// config.json).
-    pub aux_loudness: f64,
-    /// Weight of the auxiliary action loss (training only): at the steps of each annotated
-    /// hit or scratch the read-out says which it is (binary cross-entropy), so example
-    /// synthesis can give hits bank entries with sharp attacks. 0 = off. Default 0.
-    pub aux_action: f64,
-    /// ε of the robust loss Σ_t log(ε + ‖s_t − ŝ_t‖²). Default 1/25² as in Owens et al.
-    pub loss_eps: f64,
+    /// The read-outs beside the cochleagram. Default onset, material and loudness.
+    pub readouts: ReadOuts,
 }
 
 impl Default for ModelConfig {
@@ -194,12 +192,7 @@ impl Default for ModelConfig {
             feature_dim: 256,
             hidden: 256,
             pca: None,
-            loss: Loss::Robust,
-            aux_onset: 1.0,
-            aux_material: 0.5,
-            aux_loudness: 1.0,
-            aux_action: 0.0,
-            loss_eps: 1.0 / 625.0,
+            readouts: ReadOuts::default(),
         }
     }
 }
@@ -258,12 +251,6 @@ impl ModelConfig {
                 return p(format!("pca = {k} must be in 1..={}", self.bands));
             }
         }
-        if !(self.aux_onset >= 0.0 && self.aux_material >= 0.0 && self.aux_loudness >= 0.0 && self.aux_action >= 0.0) {
-            return p("aux_onset, aux_material, aux_loudness and aux_action must be non-negative".into());
-        }
-        if !(self.loss_eps > 0.0) {
-            return p(format!("loss_eps {} must be positive", self.loss_eps));
-        }
         Ok(())
     }
 
@@ -316,25 +303,25 @@ impl ModelConfig {
     }
 
     /// Outputs of the auxiliary read-out layer `aux` (1 onset logit + one logit per material,
-    /// + 1 ln-loudness with the loudness loss), 0 if no auxiliary loss is on.
+    /// + 1 ln-loudness with the loudness read-out), 0 without read-outs.
     pub fn aux_outputs(&self) -> i64 {
-        if self.aux_onset > 0.0 || self.aux_material > 0.0 || self.aux_loudness > 0.0 || self.aux_action > 0.0 {
+        if self.readouts.any() {
             self.aux_action_index()
         } else {
             0
         }
     }
 
-    /// Index of the ln-loudness output in the auxiliary read-out (with the loudness loss).
+    /// Index of the ln-loudness output in the auxiliary read-out (with the loudness read-out).
     pub fn aux_loudness_index(&self) -> i64 {
-        1 + crate::dataset::Material::ALL.len() as i64
+        1 + crate::labels::Material::ALL.len() as i64
     }
 
-    /// Index of the scratch logit in the auxiliary logits (with the action loss). It comes
+    /// Index of the scratch logit in the auxiliary logits (with the action read-out). It comes
     /// from a layer of its own, `action`, appended after `aux`'s outputs, so that a trained
     /// model can gain it without changing its other weights (`train_only = ["action"]`).
     pub fn aux_action_index(&self) -> i64 {
-        self.aux_loudness_index() + (self.aux_loudness > 0.0) as i64
+        self.aux_loudness_index() + self.readouts.loudness as i64
     }
 
     /// Number of values the read-out layer produces per step.

@@ -6,10 +6,12 @@
 //! not match; [`Model::predictor`] gives a streaming [`Predictor`].
 pub mod config;
 pub mod cuda;
+pub mod guide;
 pub mod net;
 mod predictor;
 
-pub use config::{Backbone, FrameFit, Fusion, Loss, ModelConfig, Normalization, Spacetime, Streams, Temporal};
+pub use config::{Backbone, FrameFit, Fusion, ModelConfig, Normalization, ReadOuts, Spacetime, Streams, Temporal};
+pub use guide::Guide;
 pub use net::Net;
 pub use predictor::Predictor;
 
@@ -19,8 +21,10 @@ use std::path::Path;
 use tch::{nn, Device, Tensor};
 
 /// Version of the model directory layout and `config.json` schema. Bump on any change that
-/// makes an older foley misread a newer directory or the reverse.
-pub const FORMAT_VERSION: u32 = 1;
+/// makes an older foley misread a newer directory or the reverse. 2: the model config is
+/// architecture only (`readouts` instead of the loss weights `aux_*`, `loss`, `loss_eps`);
+/// version 1 directories are read by [`migrate_v1`].
+pub const FORMAT_VERSION: u32 = 2;
 /// Value of `config.json`'s `format` field.
 pub const FORMAT_NAME: &str = "foley-model";
 
@@ -138,21 +142,22 @@ impl Model {
         }
         let version = raw.get("format_version").and_then(|v| v.as_u64());
         let writer = raw.get("crate_version").and_then(|v| v.as_str()).unwrap_or("unknown");
-        if version != Some(FORMAT_VERSION as u64) {
+        if !matches!(version, Some(1) | Some(2)) {
             let v = version.map_or("none".to_string(), |v| v.to_string());
             return Err(Error::bad(
                 &path,
                 format!(
-                    "model format version {v} (written by foley {writer}), but this foley {} reads version {FORMAT_VERSION}; \
+                    "model format version {v} (written by foley {writer}), but this foley {} reads versions 1 and {FORMAT_VERSION}; \
                      use the matching foley or retrain the model",
                     env!("CARGO_PKG_VERSION")
                 ),
             ));
         }
-        // Fields added after format version 1 whose default differs from what older models
-        // were trained with: absent means the older behaviour.
-        if let Some(m) = raw.get_mut("model").and_then(|m| m.as_object_mut()) {
-            m.entry("aux_loudness").or_insert(serde_json::json!(0.0));
+        if version == Some(1) {
+            if let Some(m) = raw.get_mut("model").and_then(|m| m.as_object_mut()) {
+                migrate_v1(m);
+            }
+            raw["format_version"] = serde_json::json!(FORMAT_VERSION);
         }
         let file: ModelFile =
             serde_json::from_value(raw).map_err(|e| Error::bad(&path, format!("invalid model config: {e}")))?;
@@ -197,28 +202,18 @@ impl Model {
     }
 
     /// The starting point of a fine-tuning run with model config `cfg` (`foley train --init
-    /// DIR`): the model of `dir` when its config is `cfg` up to the loss weights of read-outs
-    /// both have; when `cfg` also adds the hit/scratch read-out (`aux_action`), that model's
-    /// weights with a freshly initialised (from `seed`) `action` layer.
+    /// DIR`): the model of `dir` when its architecture is `cfg`'s; when `cfg` also adds the
+    /// hit/scratch read-out, that model's weights with a freshly initialised (from `seed`)
+    /// `action` layer.
     pub fn load_init(dir: &Path, cfg: &ModelConfig, device: Device, seed: u64) -> Result<Model> {
         let file = Self::read_config(dir)?;
-        let adds_action = file.model.aux_action == 0.0 && cfg.aux_action > 0.0;
-        // What may differ: the weight of a read-out's loss where both have that read-out (the
-        // variables are the same), and a hit/scratch read-out the model lacks (a new layer).
-        let base = &file.model;
-        let weight = |run: f64, model: f64| if (run > 0.0) == (model > 0.0) { model } else { run };
-        let same_layers = ModelConfig {
-            aux_onset: weight(cfg.aux_onset, base.aux_onset),
-            aux_material: weight(cfg.aux_material, base.aux_material),
-            aux_loudness: weight(cfg.aux_loudness, base.aux_loudness),
-            aux_action: if adds_action { 0.0 } else { weight(cfg.aux_action, base.aux_action) },
-            ..cfg.clone()
-        };
-        if *base != same_layers {
+        let adds_action = !file.model.readouts.action && cfg.readouts.action;
+        let without_new = ModelConfig { readouts: ReadOuts { action: file.model.readouts.action, ..cfg.readouts }, ..cfg.clone() };
+        if file.model != without_new {
             return Err(Error::bad(
                 dir.join("config.json"),
-                "this model's config differs from the run's [model] config: fine-tune with the same [model] section \
-                 (read-out loss weights may change; aux_action may be added, for the hit/scratch read-out)",
+                "this model's architecture differs from the run's [model] config: fine-tune with the same [model] section \
+                 (loss weights may change; readouts.action may be added, for the hit/scratch read-out)",
             ));
         }
         let mut model = Model::new_seeded(cfg.clone(), file.normalization.clone(), device, seed)?;
@@ -276,7 +271,7 @@ impl Model {
     pub fn save(&self, dir: &Path, card: &str) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         write_tensors(&dir.join("model.safetensors"), &self.weights())?;
-        let json = serde_json::to_string_pretty(&self.file).map_err(|e| Error::Param(e.to_string()))?;
+        let json = serde_json::to_string_pretty(&self.file).map_err(|e| Error::Serialise { what: "model config", msg: e.to_string() })?;
         let cfg = dir.join("config.json");
         crate::util::write_atomic(&cfg, |tmp| std::fs::write(tmp, json + "\n").map_err(|e| Error::io(tmp, e)))?;
         let card_path = dir.join("card.md");
@@ -293,6 +288,31 @@ pub fn read_tensors(path: &Path) -> Result<Vec<(String, Tensor)>> {
     }
     Tensor::read_safetensors(path)
         .map_err(|e| Error::bad(path, format!("not a readable safetensors file (corrupt or truncated?): {e}")))
+}
+
+/// A format-1 `[model]` object as format 2 reads it: a read-out exists where its loss weight
+/// (`aux_onset`, `aux_material`, `aux_loudness`, `aux_action`) was above 0 (`aux_loudness`
+/// absent = 0: older models were trained without it); the training-only `loss` and `loss_eps`
+/// are dropped. A `[model]` section of a training config of that time reads the same way
+/// (see `train::config`).
+pub fn migrate_v1(m: &mut serde_json::Map<String, serde_json::Value>) -> serde_json::Map<String, serde_json::Value> {
+    let mut weights = serde_json::Map::new();
+    let mut readouts = serde_json::Map::new();
+    for (old, new, default) in [("aux_onset", "onset", 1.0), ("aux_material", "material", 0.5), ("aux_loudness", "loudness", 0.0), ("aux_action", "action", 0.0)] {
+        let w = m.remove(old);
+        let weight = w.as_ref().and_then(|v| v.as_f64()).unwrap_or(default);
+        readouts.insert(new.into(), serde_json::json!(weight > 0.0));
+        if let Some(w) = w {
+            weights.insert(new.into(), w);
+        }
+    }
+    for (old, new) in [("loss", "kind"), ("loss_eps", "eps")] {
+        if let Some(v) = m.remove(old) {
+            weights.insert(new.into(), v);
+        }
+    }
+    m.entry("readouts").or_insert(serde_json::Value::Object(readouts));
+    weights
 }
 
 /// Write named tensors to a safetensors file atomically.
@@ -314,16 +334,16 @@ pub fn select_device(name: &str) -> Result<Device> {
                 Some(rest) => rest
                     .strip_prefix(':')
                     .and_then(|n| n.parse::<usize>().ok())
-                    .ok_or_else(|| Error::Param(format!("device '{name}': use auto, cpu, cuda or cuda:N")))?,
-                None => return Err(Error::Param(format!("device '{name}': use auto, cpu, cuda or cuda:N"))),
+                    .ok_or_else(|| Error::Device(format!("'{name}': use auto, cpu, cuda or cuda:N")))?,
+                None => return Err(Error::Device(format!("'{name}': use auto, cpu, cuda or cuda:N"))),
             };
             if !tch::Cuda::is_available() {
-                return Err(Error::Param(format!(
-                    "device '{name}': CUDA is not available (no GPU, or libtorch without CUDA); use --device cpu"
+                return Err(Error::Device(format!(
+                    "'{name}': CUDA is not available (no GPU, or libtorch without CUDA); use --device cpu"
                 )));
             }
             if idx >= tch::Cuda::device_count() as usize {
-                return Err(Error::Param(format!("device '{name}': only {} CUDA device(s)", tch::Cuda::device_count())));
+                return Err(Error::Device(format!("'{name}': only {} CUDA device(s)", tch::Cuda::device_count())));
             }
             Ok(Device::Cuda(idx))
         }

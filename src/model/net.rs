@@ -3,7 +3,7 @@
 //!
 //! Variable names follow PyTorch conventions (`rgb.convs.0.weight`, `lstm.weight_ih_l0`, ...)
 //! so that `tools/baseline_train.py` builds the same parameters under the same names.
-use super::config::{Backbone, Fusion, Loss, ModelConfig, Normalization, Spacetime, Temporal};
+use super::config::{Backbone, Fusion, ModelConfig, Normalization, Spacetime, Temporal};
 use tch::nn::{self, Module, ModuleT, RNN};
 use tch::{Device, Kind, Tensor};
 
@@ -144,7 +144,7 @@ impl Net {
             0 => None,
             n => Some(nn::linear(p / "aux", cfg.hidden, n, torch_default_linear(cfg.hidden))),
         };
-        let action = (cfg.aux_action > 0.0).then(|| nn::linear(p / "action", cfg.hidden, 1, torch_default_linear(cfg.hidden)));
+        let action = (cfg.readouts.action).then(|| nn::linear(p / "action", cfg.hidden, 1, torch_default_linear(cfg.hidden)));
         let t = |v: &[f32]| Tensor::from_slice(v).to_device(dev);
         let gray_mean = LUMA.iter().zip(norm.pixel_mean).map(|(w, m)| (w * m) as f64).sum();
         let gray_std = LUMA.iter().zip(norm.pixel_std).map(|(w, s)| (w * s) as f64).sum();
@@ -194,17 +194,17 @@ impl Net {
         let (pred, out, carry) = self.forward_impl(frames, phase, carry, train);
         let mut aux_out = AuxOut { material: None, log_loudness: None, onset: None, scratch: None };
         if let Some(logits) = self.read_out(&out) {
-            let m = crate::dataset::Material::ALL.len() as i64;
-            if self.cfg.aux_onset > 0.0 {
+            let m = crate::labels::Material::ALL.len() as i64;
+            if self.cfg.readouts.onset {
                 aux_out.onset = Some(logits.select(-1, 0).sigmoid());
             }
-            if self.cfg.aux_material > 0.0 {
+            if self.cfg.readouts.material {
                 aux_out.material = Some(logits.narrow(-1, 1, m).softmax(-1, Kind::Float));
             }
-            if self.cfg.aux_loudness > 0.0 {
+            if self.cfg.readouts.loudness {
                 aux_out.log_loudness = Some(logits.select(-1, self.cfg.aux_loudness_index()));
             }
-            if self.cfg.aux_action > 0.0 {
+            if self.cfg.readouts.action {
                 aux_out.scratch = Some(logits.select(-1, self.cfg.aux_action_index()).sigmoid());
             }
         }
@@ -361,68 +361,6 @@ impl Net {
             None => z.shallow_clone(),
         };
         std * &self.target_std + &self.target_mean
-    }
-
-    /// Auxiliary losses from [`Net::forward_train`]'s logits: onset binary cross-entropy
-    /// (`onset` `[B, T]` in {0, 1}; positives weighted by the negative/positive ratio, at
-    /// most 50), material cross-entropy (`material` `[B, T]` class index, −1 = none),
-    /// hit-loudness squared error (`log_loudness` `[B, T]`, ln of the real hit's loudness,
-    /// NaN = none) and action binary cross-entropy (`scratch` `[B, T]`: 1 scratch, 0 hit,
-    /// NaN = none), weighted by the config. Returns (weighted sum, onset part, material part).
-    pub fn aux_loss(&self, logits: &Tensor, onset: &Tensor, material: &Tensor, log_loudness: &Tensor, scratch: &Tensor) -> (Tensor, f64, f64) {
-        let dev = logits.device();
-        let on_logit = logits.select(-1, 0);
-        let pos = onset.sum(Kind::Float).double_value(&[]);
-        let neg = onset.numel() as f64 - pos;
-        let pw = Tensor::from_slice(&[((neg / pos.max(1.0)).min(50.0)) as f32]).to_device(dev);
-        let l_on = on_logit.binary_cross_entropy_with_logits::<Tensor>(onset, None, Some(pw), tch::Reduction::Mean);
-        let n_mat = crate::dataset::Material::ALL.len() as i64;
-        let has_mat = material.ge(0).any().int64_value(&[]) != 0;
-        let l_mat = if has_mat {
-            logits.narrow(-1, 1, n_mat).reshape([-1, n_mat]).cross_entropy_loss::<Tensor>(
-                &material.reshape([-1]),
-                None,
-                tch::Reduction::Mean,
-                -1,
-                0.0,
-            )
-        } else {
-            Tensor::zeros([], (Kind::Float, dev))
-        };
-        let (a, b) = (l_on.double_value(&[]), l_mat.double_value(&[]));
-        let mut total = l_on * self.cfg.aux_onset + l_mat * self.cfg.aux_material;
-        if self.cfg.aux_loudness > 0.0 {
-            let known = log_loudness.isnan().logical_not();
-            if known.any().int64_value(&[]) != 0 {
-                let pred = logits.select(-1, self.cfg.aux_loudness_index()).masked_select(&known);
-                let l_loud = (pred - log_loudness.masked_select(&known)).square().mean(Kind::Float);
-                total = total + l_loud * self.cfg.aux_loudness;
-            }
-        }
-        if self.cfg.aux_action > 0.0 {
-            let known = scratch.isnan().logical_not();
-            if known.any().int64_value(&[]) != 0 {
-                let logit = logits.select(-1, self.cfg.aux_action_index()).masked_select(&known);
-                let l_act = logit.binary_cross_entropy_with_logits::<Tensor>(
-                    &scratch.masked_select(&known),
-                    None,
-                    None,
-                    tch::Reduction::Mean,
-                );
-                total = total + l_act * self.cfg.aux_action;
-            }
-        }
-        (total, a, b)
-    }
-
-    /// The robust loss of Owens et al.: mean over steps of log(ε + ‖s_t − ŝ_t‖²).
-    /// (The paper sums over steps; the mean keeps the learning rate independent of the window.)
-    pub fn loss(&self, pred: &Tensor, target: &Tensor) -> Tensor {
-        let d2 = (pred - target).square().sum_dim_intlist([-1i64].as_slice(), false, Kind::Float);
-        match self.cfg.loss {
-            Loss::Robust => (d2 + self.cfg.loss_eps).log().mean(Kind::Float),
-            Loss::L2 => d2.mean(Kind::Float),
-        }
     }
 }
 

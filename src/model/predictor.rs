@@ -4,7 +4,7 @@ use super::net::Carry;
 use super::Model;
 use crate::cochleagram::Cochleagram;
 use crate::error::{Error, Result};
-use crate::synth::Guide;
+use super::Guide;
 use tch::{Kind, Tensor};
 
 /// Most frames run through the network in one forward pass.

@@ -1,6 +1,7 @@
 //! The sound bank: real recorded actions with their cochleagram windows (SPEC §6), stored as
 //! `bank.safetensors` (readable by Python's `safetensors`; metadata in its `__metadata__`).
 use super::{normalise_window, step_of, window_loudness, Window};
+use crate::labels::{Action, ActionKind, Material};
 use crate::error::{Error, Result};
 use crate::{Cochleagram, Waveform};
 
@@ -61,15 +62,6 @@ impl Default for BankParams {
     }
 }
 
-/// One annotated action of a training clip (labels as spelled in `_times.txt`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Annotation {
-    /// Onset, seconds from the start of the clip.
-    pub time: f64,
-    pub material: Option<String>,
-    pub action: Option<String>,
-}
-
 /// One recorded action in the bank.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BankEntry {
@@ -80,8 +72,8 @@ pub struct BankEntry {
     pub onset: usize,
     /// [`window_loudness`] of `window`.
     pub loudness: f32,
-    pub material: Option<String>,
-    pub action: Option<String>,
+    pub material: Option<Material>,
+    pub action: Option<ActionKind>,
     /// Clip id and onset time it came from.
     pub source: String,
     pub time: f64,
@@ -113,7 +105,7 @@ impl BankBuilder {
 
     /// Add every annotation of one clip whose onset lies inside both the audio and the
     /// cochleagram. `wave` must be at the bank rate (resample it first).
-    pub fn add_clip(&mut self, id: &str, wave: &Waveform, coch: &Cochleagram, notes: &[Annotation]) -> Result<()> {
+    pub fn add_clip(&mut self, id: &str, wave: &Waveform, coch: &Cochleagram, notes: &[Action]) -> Result<()> {
         let entries = cut_entries(&self.params, id, wave, coch, notes)?;
         self.add_entries(id, coch.bands, entries)
     }
@@ -138,11 +130,12 @@ impl BankBuilder {
         if self.candidates.is_empty() {
             return Err(Error::Param("no annotated action lies inside its clip: the bank would be empty".into()));
         }
-        let mut groups: BTreeMap<(Option<String>, Option<String>), Vec<(bool, BankEntry)>> = BTreeMap::new();
+        // Keyed by the labels' spellings: groups in the alphabetical order banks were always built in.
+        let mut groups: BTreeMap<(Option<&str>, Option<&str>), Vec<(bool, BankEntry)>> = BTreeMap::new();
         let typical = if self.params.typical_only { heard_as_labelled(&self.candidates, self.params.window, bands)? } else { Vec::new() };
         for (i, e) in self.candidates.into_iter().enumerate() {
             let keep = typical.get(i).copied().unwrap_or(true);
-            groups.entry((e.material.clone(), e.action.clone())).or_default().push((keep, e));
+            groups.entry((e.material.map(Material::as_str), e.action.map(ActionKind::as_str))).or_default().push((keep, e));
         }
         let groups: BTreeMap<_, Vec<BankEntry>> = groups
             .into_iter()
@@ -180,9 +173,9 @@ impl BankBuilder {
 /// (true for entries without one). The classifier's window (`WINDOW_BEFORE` steps before the
 /// onset step to `WINDOW_AFTER` after) must lie within the entries' windows.
 ///
-/// [`MaterialModel`]: crate::eval::MaterialModel
+/// [`MaterialModel`]: crate::metrics::MaterialModel
 fn heard_as_labelled(entries: &[BankEntry], window: Window, bands: usize) -> Result<Vec<bool>> {
-    use crate::eval::material::{WINDOW_AFTER, WINDOW_BEFORE};
+    use crate::metrics::material::{WINDOW_AFTER, WINDOW_BEFORE};
     if window.pre < WINDOW_BEFORE || window.post < WINDOW_AFTER + 1 {
         return Err(Error::Param(format!(
             "typical_only needs a bank window of at least {WINDOW_BEFORE} steps before the onset step and {} from it, got {window:?}",
@@ -196,12 +189,12 @@ fn heard_as_labelled(entries: &[BankEntry], window: Window, bands: usize) -> Res
     let fold = |e: &BankEntry| sources.binary_search(&e.source.as_str()).unwrap_or(0) % 2;
     let mut keep = vec![true; entries.len()];
     for held in 0..2 {
-        let fit = entries.iter().filter(|e| fold(e) != held).filter_map(|e| e.material.clone().map(|m| (features(e), m))).collect();
+        let fit = entries.iter().filter(|e| fold(e) != held).filter_map(|e| e.material.map(|m| (features(e), m.as_str().to_string()))).collect();
         // Too few clips or materials to judge: keep everything.
-        let Ok(model) = crate::eval::MaterialModel::from_examples(fit) else { return Ok(vec![true; entries.len()]) };
+        let Ok(model) = crate::metrics::MaterialModel::from_examples(fit) else { return Ok(vec![true; entries.len()]) };
         for (k, e) in keep.iter_mut().zip(entries) {
-            if let (true, Some(m)) = (fold(e) == held, e.material.as_deref()) {
-                *k = model.predict_features(&features(e)) == m;
+            if let (true, Some(m)) = (fold(e) == held, e.material) {
+                *k = model.predict_features(&features(e)) == m.as_str();
             }
         }
     }
@@ -210,7 +203,7 @@ fn heard_as_labelled(entries: &[BankEntry], window: Window, bands: usize) -> Res
 
 /// The bank entries of one clip: every annotation whose onset lies inside both the audio
 /// and the cochleagram. `wave` must be at the bank rate.
-pub fn cut_entries(p: &BankParams, id: &str, wave: &Waveform, coch: &Cochleagram, notes: &[Annotation]) -> Result<Vec<BankEntry>> {
+pub fn cut_entries(p: &BankParams, id: &str, wave: &Waveform, coch: &Cochleagram, notes: &[Action]) -> Result<Vec<BankEntry>> {
     if wave.rate != p.rate {
         return Err(Error::Param(format!("clip {id}: audio at {} Hz but the bank stores {} Hz", wave.rate, p.rate)));
     }
@@ -249,8 +242,8 @@ pub fn cut_entries(p: &BankParams, id: &str, wave: &Waveform, coch: &Cochleagram
             snippet,
             onset: onset_sample - start,
             loudness,
-            material: a.material.clone(),
-            action: a.action.clone(),
+            material: a.material,
+            action: a.action,
             source: id.to_string(),
             time: a.time,
         });
@@ -290,7 +283,7 @@ fn check_params(p: &BankParams) -> Result<()> {
 
 impl Bank {
     /// Build from whole clips in memory: `(audio at the bank rate, its cochleagram, annotations)`.
-    pub fn build(clips: &[(Waveform, Cochleagram, Vec<Annotation>)], params: &BankParams) -> Result<Bank> {
+    pub fn build(clips: &[(Waveform, Cochleagram, Vec<Action>)], params: &BankParams) -> Result<Bank> {
         let mut b = BankBuilder::new(params.clone())?;
         for (i, (wave, coch, notes)) in clips.iter().enumerate() {
             b.add_clip(&format!("clip{i}"), wave, coch, notes)?;
@@ -451,13 +444,22 @@ impl Bank {
                 return Err(bad(format!("entry {i}: snippet length {l} / onset {o} out of range")));
             }
             let text = |k: &str| lab.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            fn parsed<T: std::str::FromStr<Err = String>>(v: Option<String>) -> std::result::Result<Option<T>, String> {
+                v.map(|s| s.parse()).transpose()
+            }
+            let label_err = |e: String| bad(format!("entry {i}: {e}"));
+            macro_rules! label {
+                ($k:literal) => {
+                    parsed(text($k)).map_err(label_err)
+                };
+            }
             entries.push(BankEntry {
                 window: windows[i * w * bands..(i + 1) * w * bands].to_vec(),
                 snippet: snippets[i * s..i * s + l as usize].iter().map(|&v| v as f32 * scale[i]).collect(),
                 onset: o as usize,
                 loudness: loud[i],
-                material: text("material"),
-                action: text("action"),
+                material: label!("material")?,
+                action: label!("action")?,
                 source: text("source").unwrap_or_default(),
                 time: lab.get("time").and_then(|v| v.as_f64()).unwrap_or(0.0),
             });

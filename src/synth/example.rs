@@ -5,8 +5,9 @@
 //! choices: a few numbers per hit) and [`Renderer`] (fills any sample range on demand).
 use super::bank::{Bank, BankEntry};
 use super::hits::{detect_hits_with_read_out, Hit, HitParams};
-use super::guide::Guide;
+use crate::model::Guide;
 use super::window_loudness;
+use crate::labels::{ActionKind, Material};
 use crate::error::{Error, Result};
 use crate::{Cochleagram, Waveform};
 use rand::{Rng, SeedableRng};
@@ -64,8 +65,8 @@ pub struct PlacedHit {
     pub hit: Hit,
     /// Index of the bank entry used, its labels, and the retrieval distance (NaN for random).
     pub entry: usize,
-    pub material: Option<String>,
-    pub action: Option<String>,
+    pub material: Option<Material>,
+    pub action: Option<ActionKind>,
     pub distance: f32,
     /// Predicted loudness ([`window_loudness`]) and the gain applied to the entry.
     pub loudness: f32,
@@ -121,15 +122,15 @@ pub fn plan_hits(
             let window = bp.window.extract(coch, hit.step);
             let loudness = window_loudness(&window, coch.bands, bp.window, bp.compression);
             let guide = guide.filter(|_| p.retrieval == Retrieval::Material);
-            let predicted = guide.and_then(|g| g.material_at_hit(hit.step)).map(|(m, _)| m.as_str());
+            let predicted = guide.and_then(|g| g.material_at_hit(hit.step)).map(|(m, _)| m);
             // With an action read-out, a hit gets a hit's sound (a sharp attack) and a scratch
             // a scratch's, when the bank has that material and action.
-            let action = guide.and_then(|g| g.action_at_hit(hit.step)).map(|a| a.as_str());
+            let action = guide.and_then(|g| g.action_at_hit(hit.step));
             let (entry, distance) = match (p.retrieval, predicted) {
                 (Retrieval::Material, Some(m)) => {
-                    let of_material = |e: &BankEntry| e.material.as_deref() == Some(m);
+                    let of_material = |e: &BankEntry| e.material == Some(m);
                     action
-                        .and_then(|a| bank.nearest_where(&window, loudness, |e| of_material(e) && e.action.as_deref() == Some(a)))
+                        .and_then(|a| bank.nearest_where(&window, loudness, |e| of_material(e) && e.action == Some(a)))
                         .or_else(|| bank.nearest_where(&window, loudness, of_material))
                         .unwrap_or_else(|| bank.nearest(&window, loudness))
                 }
@@ -151,8 +152,8 @@ pub fn plan_hits(
             PlacedHit {
                 hit: hit.clone(),
                 entry,
-                material: e.material.clone(),
-                action: e.action.clone(),
+                material: e.material,
+                action: e.action,
                 distance,
                 loudness,
                 gain,

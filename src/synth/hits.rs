@@ -60,17 +60,6 @@ pub struct Hit {
     pub source: HitSource,
 }
 
-/// Onset strength per step: mean over bands of `max(0, c[t] − c[t−1])`; 0 at step 0.
-pub fn onset_strength(coch: &Cochleagram) -> Vec<f32> {
-    let b = coch.bands;
-    let mut out = vec![0.0f32; coch.frames()];
-    for t in 1..coch.frames() {
-        let (prev, cur) = (coch.frame(t - 1), coch.frame(t));
-        out[t] = cur.iter().zip(prev).map(|(c, p)| (c - p).max(0.0)).sum::<f32>() / b as f32;
-    }
-    out
-}
-
 /// [`detect_hits`], plus [`add_read_out_hits`] from `onset` (the model's onset read-out,
 /// one probability per step; empty for none) when `p.read_out` is set.
 pub fn detect_hits_with_read_out(coch: &Cochleagram, onset: &[f32], p: &HitParams) -> Result<Vec<Hit>> {
@@ -86,7 +75,7 @@ pub fn detect_hits_with_read_out(coch: &Cochleagram, onset: &[f32], p: &HitParam
 /// already there: actions the envelope flux misses (a glass tap that only rings). Their
 /// strength is the flux at the step. Sorted by time.
 pub fn add_read_out_hits(coch: &Cochleagram, mut hits: Vec<Hit>, onset: &[f32], p_min: f32, min_spacing: f64) -> Vec<Hit> {
-    let s = onset_strength(coch);
+    let s = coch.onset_strength();
     let onset = &onset[..onset.len().min(s.len())];
     let cands: Vec<usize> = (0..onset.len()).filter(|&t| is_peak(onset, t) && onset[t] >= p_min).collect();
     let flux = hits.len();
@@ -118,13 +107,13 @@ fn keep_spaced(mut cands: Vec<usize>, score: &[f32], mut kept: Vec<usize>, spaci
     kept
 }
 
-/// Hits: local maxima of [`onset_strength`] above `threshold` and `delta` above their
+/// Hits: local maxima of [`Cochleagram::onset_strength`] above `threshold` and `delta` above their
 /// context mean, strongest first kept when closer than `min_spacing`; sorted by time.
 pub fn detect_hits(coch: &Cochleagram, p: &HitParams) -> Result<Vec<Hit>> {
     if !(p.threshold >= 0.0 && p.delta >= 0.0 && p.context >= 0.0 && p.min_spacing >= 0.0) {
         return Err(Error::Param(format!("hit detection parameters out of range: {p:?}")));
     }
-    let s = onset_strength(coch);
+    let s = coch.onset_strength();
     let n = s.len();
     let ctx = (p.context * coch.rate).round() as usize;
     let cands: Vec<usize> = (1..n)

@@ -8,18 +8,19 @@
 //!
 //! Windows and loudness are defined once here so that the bank and the prediction side agree.
 pub mod background;
-pub mod from_data;
 pub mod bank;
 pub mod example;
 pub mod hits;
-pub mod guide;
+pub mod options;
+pub mod stream;
 pub mod plot;
 
 pub use background::background;
-pub use bank::{Annotation, Bank, BankEntry, BankParams};
+pub use bank::{Bank, BankEntry, BankParams};
 pub use example::{plan, plan_hits, synthesize, ExampleParams, PlacedHit, Renderer, Retrieval};
-pub use hits::{detect_hits, onset_strength, Hit, HitParams, HitSource};
-pub use guide::Guide;
+pub use hits::{detect_hits, Hit, HitParams, HitSource};
+pub use options::{SynthMode, SynthOptions, BACKGROUND_SECONDS};
+pub use stream::{synthesis, Parametric, Synthesis};
 
 use crate::Cochleagram;
 

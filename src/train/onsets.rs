@@ -12,23 +12,9 @@ pub const TOLERANCE: f64 = 0.1;
 /// Detected onsets closer than this to a stronger one are dropped, seconds (SPEC §7).
 pub const MIN_GAP: f64 = 0.05;
 
-/// Onset strength per step of a `[T, bands]` cochleagram.
-pub fn strength(coch: &[f32], bands: usize) -> Vec<f32> {
-    let t = coch.len() / bands;
-    (0..t)
-        .map(|i| {
-            if i == 0 {
-                return 0.0;
-            }
-            let (a, b) = (&coch[(i - 1) * bands..i * bands], &coch[i * bands..(i + 1) * bands]);
-            a.iter().zip(b).map(|(p, c)| (c - p).max(0.0)).sum()
-        })
-        .collect()
-}
-
 /// Candidate onsets (time in seconds, strength), strongest first.
 pub fn candidates(coch: &[f32], bands: usize, rate: f64) -> Vec<(f64, f32)> {
-    let s = strength(coch, bands);
+    let s = crate::cochleagram::onset_flux(coch, bands);
     let mut peaks: Vec<(f64, f32)> = (0..s.len())
         .filter(|&i| {
             let lo = i.saturating_sub(PEAK_RADIUS);

@@ -1,7 +1,7 @@
 //! Training windows: around annotated actions (with jitter, so the approach is in the window)
 //! and at random positions (so the model learns silence too). Each epoch's plan is a pure
 //! function of (seed, epoch), so a resumed run draws exactly the batches it would have drawn.
-use crate::dataset::cache::CachedClip;
+use crate::train::cache::CachedClip;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -111,7 +111,7 @@ pub struct Batch {
 pub const ONSET_HALF_WIDTH: i64 = 1;
 /// Steps from an action's onset labelled with its material (the attack of the sound: 56 ms).
 /// (The same steps the prediction side averages the read-out over.)
-pub const MATERIAL_STEPS: i64 = crate::synth::guide::GUIDE_STEPS as i64;
+pub const MATERIAL_STEPS: i64 = crate::model::guide::GUIDE_STEPS as i64;
 
 /// Fill a batch: frames with the t−1 / t+1 context frames (replicated at clip edges,
 /// mirrored when `flip`), targets, and the auxiliary onset/material labels.
@@ -157,11 +157,11 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
                     onset[wi * t_steps as usize + k as usize] = 1.0;
                 }
             }
-            let m = e.material.as_deref().and_then(|m| crate::dataset::Material::ALL.iter().position(|x| x.as_str() == m));
+            let m = e.material.map(crate::labels::Material::index);
             let loud = crate::synth::hit_log_loudness(&c.coch, bands, rate, e.time);
-            let act = match e.action.as_deref().and_then(|a| a.parse::<crate::dataset::ActionKind>().ok()) {
-                Some(crate::dataset::ActionKind::Scratch) => 1.0,
-                Some(crate::dataset::ActionKind::Hit) => 0.0,
+            let act = match e.action {
+                Some(crate::labels::ActionKind::Scratch) => 1.0,
+                Some(crate::labels::ActionKind::Hit) => 0.0,
                 None => f32::NAN,
             };
             for k in s..s + MATERIAL_STEPS {
@@ -182,7 +182,7 @@ pub fn fill_batch(clips: &[CachedClip], wins: &[Window], window: usize, spf: usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::cache::Event;
+    use crate::labels::{Action, ActionKind, Material};
 
     fn clip(n: usize, events: &[f64]) -> CachedClip {
         CachedClip {
@@ -192,7 +192,7 @@ mod tests {
             frames: (0..n * 6).map(|i| (i / 6) as u8).collect(),
             coch: (0..n * 3).map(|i| i as f32).collect(),
             bands: 1,
-            events: events.iter().map(|&t| Event { time: t, material: None, action: None }).collect(),
+            events: events.iter().map(|&t| Action { time: t, material: None, action: None, reaction: None }).collect(),
         }
     }
 
@@ -232,12 +232,12 @@ mod tests {
     fn aux_labels_mark_the_onset_step_and_material() {
         // An action at 0.5 s is step 45 at 90 Hz; a window starting at frame 10 starts at step 30.
         let mut c = clip(40, &[0.5]);
-        c.events[0].material = Some("metal".into());
-        c.events[0].action = Some("scratch".into());
+        c.events[0].material = Some(Material::Metal);
+        c.events[0].action = Some(ActionKind::Scratch);
         let b = fill_batch(std::slice::from_ref(&c), &[Window { clip: 0, start: 10, flip: false }], 15, 3, 30.0);
         let on: Vec<usize> = (0..45).filter(|&i| b.onset[i] == 1.0).collect();
         assert_eq!(on, vec![14, 15, 16]);
-        let metal = crate::dataset::Material::ALL.iter().position(|m| m.as_str() == "metal").unwrap() as i64;
+        let metal = Material::Metal.index() as i64;
         let mat: Vec<usize> = (0..45).filter(|&i| b.material[i] == metal).collect();
         assert_eq!(mat, (15..15 + MATERIAL_STEPS as usize).collect::<Vec<_>>());
         assert!(b.material.iter().filter(|&&m| m != metal).all(|&m| m == -1));

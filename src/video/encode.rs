@@ -157,7 +157,7 @@ impl Mp4Writer {
     /// Flush the encoder, write the trailer and move the file to its final name.
     pub fn finish(mut self) -> Result<()> {
         if self.frames == 0 {
-            return Err(Error::Param(format!("{}: no frames written", self.path.display())));
+            return Err(Error::bad(&self.path, "no frames written"));
         }
         self.encoder.send_eof().map_err(|e| ff(&self.path, "encoder flush failed", e))?;
         self.drain()?;

@@ -3,7 +3,8 @@
 //! cochleagram has a decaying burst at each hit, in low bands for the left material and high
 //! bands for the right one. Small enough for a tiny model to learn in seconds.
 #![allow(dead_code)]
-use foley::dataset::cache::{CachedClip, Event};
+use foley::labels::{Action, ActionKind, Material};
+use foley::train::cache::CachedClip;
 
 pub const W: u32 = 32;
 pub const H: u32 = 24;
@@ -65,10 +66,11 @@ pub fn toy_clip(id: &str, seconds: f64, seed: u64) -> CachedClip {
                     }
                 }
             }
-            events.push(Event {
+            events.push(Action {
                 time: th,
-                material: Some(if left { "wood" } else { "metal" }.into()),
-                action: Some("hit".into()),
+                material: Some(if left { Material::Wood } else { Material::Metal }),
+                action: Some(ActionKind::Hit),
+                reaction: None,
             });
         }
         k += 1;

@@ -16,6 +16,18 @@ pub enum Error {
     /// A parameter (flag, config value) is out of range.
     #[error("invalid parameter: {0}")]
     Param(String),
+    /// A dataset or split as a whole cannot serve (no usable clips, a clip without video).
+    #[error("data: {0}")]
+    Data(String),
+    /// The requested compute device cannot be used.
+    #[error("device: {0}")]
+    Device(String),
+    /// Training could not go on (diverged, a worker stopped).
+    #[error("training: {0}")]
+    Training(String),
+    /// A value could not be serialised (JSON of a state, card or metrics).
+    #[error("cannot serialise {what}: {msg}")]
+    Serialise { what: &'static str, msg: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

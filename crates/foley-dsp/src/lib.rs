@@ -9,6 +9,7 @@ pub mod audio;
 pub mod cochleagram;
 pub mod error;
 pub mod npy;
+pub mod stats;
 pub mod util;
 
 pub use audio::Waveform;

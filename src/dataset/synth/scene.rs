@@ -1,7 +1,7 @@
 //! The picture: a textured surface made of 1–3 material regions, lit, blurred and framed
 //! per video, and a drumstick with its shadow drawn over it in each frame.
 use super::noise::{fbm, rnd, value, voronoi, XorShift};
-use crate::dataset::Material;
+use crate::labels::Material;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 

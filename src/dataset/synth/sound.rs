@@ -1,7 +1,7 @@
 //! The sound: impacts by modal synthesis (material-dependent mode frequencies, decays and
 //! gains), granular crackle for brittle/loose materials, scratches as speed-modulated
 //! band-passed noise, and a background noise floor.
-use crate::dataset::Material;
+use crate::labels::Material;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -242,7 +242,7 @@ pub fn noise_floor(out: &mut [f32], rate: u32, db: f32, cutoff: f32, rng: &mut C
 mod tests {
     use super::*;
     use crate::audio::Waveform;
-    use crate::eval::onset::{detect_onsets, OnsetParams};
+    use crate::metrics::onset::{detect_onsets, OnsetParams};
     use rand::SeedableRng;
 
     /// The SPEC §7 detector must find soft hits of the ringing materials (quarter speed, each

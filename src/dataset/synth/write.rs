@@ -1,7 +1,7 @@
 //! Writing a synthetic dataset in the Greatest Hits layout (mp4 + wav + times + splits).
 use super::{assign_splits, synthetic_id, video_seed, Scene, SynthConfig};
 use crate::audio::{write_wav, SampleFormat};
-use crate::dataset::labels::format_times;
+use crate::labels::format_times;
 use crate::dataset::layout::{audio_path, times_path, video_path};
 use crate::dataset::Split;
 use crate::error::{Error, Result};

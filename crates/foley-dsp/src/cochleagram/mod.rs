@@ -19,6 +19,18 @@ pub const BANDS: usize = 42;
 /// Envelope rate of the default cochleagram, in Hz.
 pub const ENVELOPE_RATE: f64 = 90.0;
 
+/// Onset flux per step of a row-major `[T, bands]` cochleagram: `Σ_b max(0, c[t,b] − c[t−1,b])`,
+/// 0 at step 0. The one home of onset strength (hit detection divides by the band count).
+pub fn onset_flux(data: &[f32], bands: usize) -> Vec<f32> {
+    let t = data.len() / bands;
+    let mut out = vec![0.0f32; t];
+    for i in 1..t {
+        let (prev, cur) = (&data[(i - 1) * bands..i * bands], &data[i * bands..(i + 1) * bands]);
+        out[i] = cur.iter().zip(prev).map(|(c, p)| (c - p).max(0.0)).sum::<f32>();
+    }
+    out
+}
+
 /// Subband envelopes: `frames` rows of `bands` values, low → high, at `rate` Hz.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cochleagram {
@@ -50,6 +62,13 @@ impl Cochleagram {
     }
     pub fn rows(&self) -> std::slice::ChunksExact<'_, f32> {
         self.data.chunks_exact(self.bands)
+    }
+
+    /// Onset strength per step: mean over bands of `max(0, c[t] − c[t−1])` (half-wave
+    /// rectified flux of the compressed envelopes); 0 at step 0.
+    pub fn onset_strength(&self) -> Vec<f32> {
+        let b = self.bands as f32;
+        onset_flux(&self.data, self.bands).into_iter().map(|s| s / b).collect()
     }
 
     /// Write as `.npy` float32 `[T, bands]`.

@@ -9,7 +9,7 @@
 //! reproducible. They say how far a figure could move with another draw of clips like these;
 //! two systems scored on the same clips are compared more finely by their paired differences.
 use super::detection::mean;
-use super::hits::pearson;
+use crate::stats::pearson;
 use super::score::ClipMetrics;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;

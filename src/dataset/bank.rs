@@ -1,20 +1,10 @@
 //! Building a bank from a Greatest-Hits-layout dataset (`foley bank build`; `foley train`
 //! writes one into every model directory with [`build_from_dataset`]).
-use super::bank::{cut_entries, Annotation, Bank, BankBuilder, BankEntry, BankParams};
+use crate::synth::bank::{cut_entries, Bank, BankBuilder, BankEntry, BankParams};
 use crate::cochleagram::{features, Params};
-use crate::dataset::{Action, Clip, Dataset, Split};
+use super::{Clip, Dataset, Split};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
-
-impl From<&Action> for Annotation {
-    fn from(a: &Action) -> Self {
-        Annotation {
-            time: a.time,
-            material: a.material.map(|m| m.as_str().to_string()),
-            action: a.action.map(|k| k.as_str().to_string()),
-        }
-    }
-}
 
 /// Cut the entries of one clip: its audio (`<id>_denoised.wav`) read, analysed with
 /// `features` (SPEC §2 defaults, the model's targets) and resampled to the bank rate.
@@ -22,8 +12,7 @@ pub fn clip_entries(clip: &Clip, params: &BankParams, analysis: &Params) -> Resu
     let wave = crate::audio::read_audio(&clip.audio)?;
     let coch = features(&wave, analysis)?;
     let wave = crate::audio::resample(&wave, params.rate);
-    let notes: Vec<Annotation> = clip.actions.iter().map(Annotation::from).collect();
-    Ok((coch.bands, cut_entries(params, &clip.id, &wave, &coch, &notes)?))
+    Ok((coch.bands, cut_entries(params, &clip.id, &wave, &coch, &clip.actions)?))
 }
 
 /// A bank from every clip of `split` (in parallel; `progress` is called after each clip

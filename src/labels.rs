@@ -1,4 +1,6 @@
-//! Labels of the Greatest Hits annotations (SPEC §5) and the `_times.txt` line format.
+//! The annotation vocabulary of Greatest Hits (SPEC §5): materials, actions, reactions, one
+//! annotated [`Action`] and the `_times.txt` line format. It sits at the bottom of the layers so
+//! that every stage (model read-outs, bank, dataset, training cache, evaluation) shares one type.
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,5 +1,5 @@
 //! `foley features`: cochleagram of an audio file or of a video's audio track.
-use super::progress_bar;
+use crate::progress_bar;
 use anyhow::{Context, Result};
 use clap::Args;
 use foley_dsp::cochleagram::{self, Params};

@@ -1,7 +1,7 @@
 //! What the model's auxiliary read-out says at each envelope step besides the cochleagram:
 //! the material under the stick and the loudness of a hit starting there. Example synthesis
 //! uses them to pick bank entries of the right material and to set each hit's gain.
-use crate::dataset::Material;
+use crate::labels::Material;
 
 /// Steps after a hit over which the read-out is averaged: the auxiliary material and
 /// loudness losses are trained on the first 5 steps of each annotated action.
@@ -69,11 +69,11 @@ impl Guide {
 
     /// Whether the action at `step` is a scratch (mean probability over `GUIDE_STEPS` steps
     /// at least ½) or a hit; `None` past the end or without an action read-out.
-    pub fn action_at_hit(&self, step: usize) -> Option<crate::dataset::ActionKind> {
+    pub fn action_at_hit(&self, step: usize) -> Option<crate::labels::ActionKind> {
         let end = (step + GUIDE_STEPS).min(self.scratch.len());
         (step < end).then(|| {
             let p = self.scratch[step..end].iter().sum::<f32>() / (end - step) as f32;
-            if p >= 0.5 { crate::dataset::ActionKind::Scratch } else { crate::dataset::ActionKind::Hit }
+            if p >= 0.5 { crate::labels::ActionKind::Scratch } else { crate::labels::ActionKind::Hit }
         })
     }
 }
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn action_over_the_hit_steps() {
-        use crate::dataset::ActionKind;
+        use crate::labels::ActionKind;
         // Steps 10..15 say scratch (0.9), the rest hit (0.2).
         let scratch = (0..20).map(|t| if (10..15).contains(&t) { 0.9 } else { 0.2 }).collect();
         let g = Guide { scratch, ..Guide::default() };

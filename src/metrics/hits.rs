@@ -7,6 +7,7 @@
 //! Predicted and real values over all test hits are compared by Pearson's r.
 use crate::audio::Waveform;
 use crate::cochleagram::Cochleagram;
+use crate::stats::pearson;
 use realfft::RealFftPlanner;
 use serde::Serialize;
 
@@ -59,22 +60,6 @@ pub fn hit_sound(wave: &Waveform, time: f64) -> HitSound {
     HitSound { loudness_db, centroid_hz: (den > 1e-20).then(|| num / den) }
 }
 
-/// Pearson correlation of paired values; `None` with fewer than 2 pairs or zero variance.
-pub fn pearson(pairs: &[(f64, f64)]) -> Option<f64> {
-    let n = pairs.len() as f64;
-    if pairs.len() < 2 {
-        return None;
-    }
-    let (ma, mb) = pairs.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0 / n, b + p.1 / n));
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (a, b) in pairs {
-        sab += (a - ma) * (b - mb);
-        saa += (a - ma) * (a - ma);
-        sbb += (b - mb) * (b - mb);
-    }
-    (saa > 0.0 && sbb > 0.0).then(|| sab / (saa * sbb).sqrt())
-}
-
 /// Correlations between predicted and real per-hit sounds (pooled over all hits).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct HitCorrelation {
@@ -120,13 +105,6 @@ mod tests {
         assert!((s.loudness_db - 20.0 * (0.5f64 / 2f64.sqrt()).log10()).abs() < 0.05, "{}", s.loudness_db);
         // Centroid of a pure tone is its frequency (within the FFT bin spacing 22050/4096 ≈ 5.4 Hz).
         assert!((s.centroid_hz.unwrap() - 1000.0).abs() < 6.0);
-    }
-
-    #[test]
-    fn pearson_known_values() {
-        assert!((pearson(&[(1.0, 2.0), (2.0, 4.0), (3.0, 6.0)]).unwrap() - 1.0).abs() < 1e-12);
-        assert!((pearson(&[(1.0, 3.0), (2.0, 2.0), (3.0, 1.0)]).unwrap() + 1.0).abs() < 1e-12);
-        assert_eq!(pearson(&[(1.0, 1.0), (1.0, 2.0)]), None);
     }
 
     #[test]

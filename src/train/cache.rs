@@ -6,24 +6,15 @@
 //! cochleagram `[steps, bands]` f32. The `key` records the source files' sizes and mtimes and
 //! a hash of every parameter the content depends on; a file whose key differs is rebuilt.
 use crate::error::{Error, Result};
+use crate::labels::Action;
 use serde::{Deserialize, Serialize};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"FOLEYCLP";
 /// Version of the cache file layout.
-pub const CACHE_VERSION: u32 = 1;
-
-/// One annotated action, as much of it as training needs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Event {
-    /// Onset, seconds from the start of the clip.
-    pub time: f64,
-    /// Material name (SPEC §5 spelling) or none.
-    pub material: Option<String>,
-    /// `hit`, `scratch` or none.
-    pub action: Option<String>,
-}
+/// 2: annotations are [`Action`]s (with the reaction).
+pub const CACHE_VERSION: u32 = 2;
 
 /// A clip ready for training: frames at the model size, targets, annotations.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,7 +27,7 @@ pub struct CachedClip {
     /// Cochleagram `[steps, bands]` at the envelope rate.
     pub coch: Vec<f32>,
     pub bands: usize,
-    pub events: Vec<Event>,
+    pub events: Vec<Action>,
 }
 
 impl CachedClip {
@@ -68,7 +59,7 @@ struct Header {
     n_frames: usize,
     steps: usize,
     bands: usize,
-    events: Vec<Event>,
+    events: Vec<Action>,
 }
 
 /// Cache key of a clip: sizes and modification times of its source files plus a hash of the
@@ -85,12 +76,7 @@ pub fn key_for(sources: &[&Path], params: &str) -> String {
         };
         parts.push(format!("{len}:{mtime}"));
     }
-    format!("v{CACHE_VERSION};{};{:016x}", parts.join(","), fnv1a(params.as_bytes()))
-}
-
-/// 64-bit FNV-1a hash (stable across runs and platforms).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    format!("v{CACHE_VERSION};{};{:016x}", parts.join(","), crate::stats::fnv1a(params.as_bytes()))
 }
 
 /// Path of a clip's cache file inside `dir`.
@@ -177,18 +163,6 @@ pub fn read(path: &Path, key: Option<&str>) -> Result<Option<CachedClip>> {
     }))
 }
 
-/// Annotations as cached.
-pub fn events_of(actions: &[crate::dataset::Action]) -> Vec<Event> {
-    actions
-        .iter()
-        .map(|a| Event {
-            time: a.time,
-            material: a.material.map(|m| m.as_str().to_string()),
-            action: a.action.map(|k| k.as_str().to_string()),
-        })
-        .collect()
-}
-
 /// The parameters a cached clip depends on, as the text hashed into its key.
 pub fn spec_text(model: &crate::model::ModelConfig, features: &crate::cochleagram::Params) -> String {
     serde_json::json!({
@@ -227,7 +201,7 @@ impl CachedClip {
             frames,
             bands: coch.bands,
             coch: coch.data,
-            events: events_of(actions),
+            events: actions.to_vec(),
         }
     }
 }
@@ -311,7 +285,7 @@ mod tests {
             frames: (0..(4 * 2 * 3 * 3) as u8).collect(),
             coch: (0..6 * 2).map(|v| v as f32 * 0.1).collect(),
             bands: 2,
-            events: vec![Event { time: 2.677438, material: Some("ceramic".into()), action: Some("hit".into()) }],
+            events: vec![Action::parse_line("2.677438 ceramic hit static").unwrap()],
         }
     }
 

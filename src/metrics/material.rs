@@ -8,6 +8,7 @@
 //! example), then refit on all training examples. Prediction: the class with the largest score.
 use crate::cochleagram::Cochleagram;
 use crate::error::{Error, Result};
+use crate::labels::Action;
 
 /// Steps before and after the hit step in a feature window.
 pub const WINDOW_BEFORE: usize = 2;
@@ -178,6 +179,52 @@ fn cholesky_solve(l: &[f64], dim: usize, mut b: Vec<f64>) -> Vec<f64> {
         b[i] = (b[i] - s) / l[i * dim + i];
     }
     b
+}
+
+/// Linear material classifier over labelled actions (SPEC §7), see the module docs.
+pub struct MaterialModel {
+    pub classes: Vec<String>,
+    classifier: LinearClassifier,
+    pub train_hits: usize,
+}
+
+impl MaterialModel {
+    /// Train on the cochleagram windows of labelled actions of real training sounds.
+    pub fn train<'a>(clips: impl IntoIterator<Item = (&'a Cochleagram, &'a [Action])>) -> Result<Self> {
+        let mut labelled = Vec::new();
+        for (coch, actions) in clips {
+            for a in actions {
+                if let Some(m) = a.material {
+                    labelled.push((hit_features(coch, a.time), m.as_str().to_string()));
+                }
+            }
+        }
+        Self::from_examples(labelled)
+    }
+
+    /// Train on (feature window as [`hit_features`] makes it, material) pairs; the classes
+    /// are the materials seen.
+    pub fn from_examples(labelled: Vec<(Vec<f32>, String)>) -> Result<Self> {
+        let mut classes: Vec<String> = labelled.iter().map(|(_, m)| m.clone()).collect();
+        classes.sort();
+        classes.dedup();
+        let examples: Vec<(Vec<f32>, usize)> = labelled
+            .into_iter()
+            .map(|(x, m)| (x, classes.binary_search(&m).expect("class list built from these labels")))
+            .collect();
+        let classifier = LinearClassifier::fit(&examples, classes.len())?;
+        Ok(MaterialModel { classes, classifier, train_hits: examples.len() })
+    }
+
+    /// Predicted material of the action at `time` in a cochleagram.
+    pub fn predict(&self, coch: &Cochleagram, time: f64) -> &str {
+        self.predict_features(&hit_features(coch, time))
+    }
+
+    /// Predicted material of one feature window ([`hit_features`]).
+    pub fn predict_features(&self, x: &[f32]) -> &str {
+        &self.classes[self.classifier.predict(x)]
+    }
 }
 
 #[cfg(test)]

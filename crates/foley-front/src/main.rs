@@ -3,22 +3,17 @@
 //! complete command line `foley-torch`, installed beside it, by exec with the same arguments.
 //!
 //! Why two binaries: loading libtorch costs about 0.25 s, as long as `foley features` takes
-//! on a minute of audio, and FFmpeg's 130 libraries 0.02 s. This binary uses only the crate
-//! `foley-dsp` (never the `foley` library), so nothing in it references tch or FFmpeg and
-//! the linker records neither (`readelf -d target/release/foley`). `features` of a file
+//! on a minute of audio, and FFmpeg's 130 libraries 0.02 s. This package depends on
+//! `foley-dsp` only (never the `foley` library), so Cargo guarantees that nothing in it
+//! references tch or FFmpeg and the linker records neither (`readelf -d target/release/foley`). `features` of a file
 //! that is not a WAV hound can read is handed to `foley-torch` too, which decodes it. Both
-//! binaries parse these two subcommands with the same argument types (src/cli/features.rs,
-//! src/cli/invert.rs), and all help text comes from `foley-torch`, so the two cannot
+//! binaries parse these two subcommands with the same argument types (this package's
+//! features.rs, invert.rs), and all help text comes from `foley-torch`, so the two cannot
 //! disagree.
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
 
-mod cli {
-    pub mod common;
-    pub mod features;
-    pub mod invert;
-    pub use common::progress_bar;
-}
+use foley_front as cli;
 
 #[derive(Parser)]
 #[command(name = "foley", disable_help_flag = true, disable_version_flag = true, disable_help_subcommand = true)]

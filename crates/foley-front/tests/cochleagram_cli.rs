@@ -9,7 +9,8 @@ fn foley(args: &[&str]) -> (i32, String, String) {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    // The fixtures are the root package's (tests/fixtures, made by tools/cochleagram_ref.py).
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
 }
 
 fn s(p: &Path) -> &str {

@@ -1,6 +1,6 @@
 //! `foley invert`: parametric synthesis of a waveform from a cochleagram.
-use super::features::AnalysisArgs;
-use super::progress_bar;
+use crate::features::AnalysisArgs;
+use crate::progress_bar;
 use anyhow::{Context, Result};
 use clap::Args;
 use foley_dsp::audio::{write_wav, SampleFormat};
