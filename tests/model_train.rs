@@ -185,7 +185,7 @@ fn corrupt_checkpoint_and_wrong_version_are_clear_errors() {
     // Model directory from another format version.
     let cfg_path = run.join("config.json");
     let text = std::fs::read_to_string(&cfg_path).unwrap();
-    std::fs::write(&cfg_path, text.replace("\"format_version\": 1", "\"format_version\": 99")).unwrap();
+    std::fs::write(&cfg_path, text.replace("\"format_version\": 2", "\"format_version\": 99")).unwrap();
     let e = Model::load(&run, Device::Cpu).err().unwrap().to_string();
     assert!(e.contains("config.json") && e.contains("version 99"), "{e}");
     // Weights of another architecture.

@@ -58,7 +58,7 @@ fn wav_is_written_block_by_block_and_deterministically() {
     let write = |name: &str| {
         let (mut s, _, _) = predict::synthesis(&c, None, None, &opts).unwrap();
         let path = d.path().join(name);
-        predict::write_wav_stream(&path, s.as_mut(), foley::audio::SampleFormat::Float32).unwrap();
+        foley::predict::write_wav_stream(&path, s.as_mut(), foley::audio::SampleFormat::Float32).unwrap();
         (foley::audio::read_wav(&path).unwrap(), s.render_all().unwrap())
     };
     let (a, whole) = write("a.wav");

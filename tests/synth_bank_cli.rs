@@ -30,15 +30,15 @@ fn bank_build_keeps_every_train_action_with_its_labels() {
     for e in &bank.entries {
         let clip = train.iter().find(|c| c.id == e.source).expect("entry from a train clip");
         let a = clip.actions.iter().find(|a| a.time == e.time).expect("entry at an annotated time");
-        assert_eq!(e.material.as_deref(), a.material.map(|m| m.as_str()));
-        assert_eq!(e.action.as_deref(), a.action.map(|k| k.as_str()));
+        assert_eq!(e.material, a.material);
+        assert_eq!(e.action, a.action);
         // Onset 20 ms into the snippet (pre_seconds at 22 050 Hz).
         assert_eq!(e.onset, (0.02f64 * 22_050.0).round() as usize);
         assert!(e.loudness > 0.0);
     }
     // Hits (not scratches) are impacts: more energy in the 20 ms after the onset than in the
     // 20 ms before (the generator annotates each hit at its audio onset).
-    for e in bank.entries.iter().filter(|e| e.action.as_deref() == Some("hit")) {
+    for e in bank.entries.iter().filter(|e| e.action == Some(foley::labels::ActionKind::Hit)) {
         let n = e.onset;
         let energy = |s: &[f32]| s.iter().map(|x| x * x).sum::<f32>();
         assert!(energy(&e.snippet[n..2 * n]) > 4.0 * energy(&e.snippet[..n]), "entry at {} of {}", e.time, e.source);

@@ -161,7 +161,7 @@ fn guided_retrieval_follows_the_material_and_action_read_out() {
     // Half of the metal entries become scratches.
     let metal: Vec<usize> = (0..b.len()).filter(|&i| b.entries[i].material == Some(Material::Metal)).collect();
     for &i in &metal[..metal.len() / 2] {
-        b.entries[i].action = Some("scratch".into());
+        b.entries[i].action = Some(ActionKind::Scratch);
     }
     let c = coch(&[(0.5, 1, 0.5)], 1.0);
     let steps = c.frames();
@@ -181,7 +181,7 @@ fn guided_retrieval_follows_the_material_and_action_read_out() {
         assert_eq!(placed.len(), 1);
         assert_eq!(placed[0].material, Some(Material::Metal));
         if let Some(a) = want {
-            assert_eq!(placed[0].action.as_deref(), Some(a), "read-out {scratch}");
+            assert_eq!(placed[0].action.map(ActionKind::as_str), Some(a), "read-out {scratch}");
         }
     }
 }

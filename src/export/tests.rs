@@ -1,5 +1,6 @@
 //! Batch logic with a fake processor (no model, no video decoding).
 use super::*;
+use crate::dataset::Split;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn touch(p: &Path) {

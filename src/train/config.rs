@@ -235,4 +235,32 @@ mod tests {
         assert!((Select::Quality.score(&a) - Select::OnsetAp.score(&a)).abs() < 1e-12);
         assert!(Select::Quality.score(&a) < Select::Quality.score(&b));
     }
+
+    #[test]
+    fn configs_with_loss_weights_under_model_read_as_before() {
+        // A config of model format 1 (the weights in [model]), as models/*.toml were written.
+        let dir = std::env::temp_dir().join(format!("foley-legacy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("old.toml");
+        std::fs::write(&p, "batch = 8\n[model]\nwidth = 64\naux_material = 2.0\naux_action = 1.0\nloss_eps = 0.01\n").unwrap();
+        let c = TrainConfig::from_toml_file(&p).unwrap();
+        assert_eq!((c.batch, c.model.width), (8, 64));
+        assert_eq!((c.loss.material, c.loss.action, c.loss.eps), (2.0, 1.0, 0.01));
+        assert_eq!((c.loss.onset, c.loss.loudness), (LossConfig::default().onset, 1.0), "absent weights keep that time's defaults");
+        assert_eq!(c.model.readouts, crate::model::ReadOuts { onset: true, material: true, loudness: true, action: true });
+        // The new layout; and a weight for a read-out the model lacks is refused, naming it.
+        std::fs::write(&p, "[model.readouts]\naction = true\n[loss]\naction = 0.5\n").unwrap();
+        let c = TrainConfig::from_toml_file(&p).unwrap();
+        assert_eq!((c.loss.action, c.model.readouts.action), (0.5, true));
+        std::fs::write(&p, "[loss]\naction = 0.5\n").unwrap();
+        let e = TrainConfig::from_toml_file(&p).unwrap_err().to_string();
+        assert!(e.contains("old.toml") && e.contains("readouts"), "{e}");
+        // A model config.json of format 1: read-outs where the weights were above 0.
+        let mut m = serde_json::json!({"width": 96, "aux_onset": 1.0, "aux_material": 0.0, "loss": "robust"});
+        let w = crate::model::migrate_v1(m.as_object_mut().unwrap());
+        assert_eq!(m["readouts"], serde_json::json!({"onset": true, "material": false, "loudness": false, "action": false}));
+        assert!(m.get("loss").is_none() && m.get("aux_onset").is_none());
+        assert_eq!(w["kind"], "robust");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

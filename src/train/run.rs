@@ -268,9 +268,7 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                 if let (Some(bs), false) = (budget_s, planned_once) {
                     if steps_this_run == 20.min(spe) {
                         let rate = steps_this_run as f64 / (elapsed(&started) - elapsed_before).max(1e-9);
-                        let est = state.step + ((bs - elapsed(&started)) * rate * 0.9).max(0.0) as usize;
-                        // Never past the epoch limit (at it, training ends here).
-                        state.total_steps = est.max(state.step + 1).min(spe * config.epochs);
+                        state.total_steps = planned_total(state.step, bs - elapsed(&started), rate, 0.9, spe * config.epochs);
                         bar.set_length(state.total_steps as u64);
                         planned_once = true;
                     }
@@ -318,9 +316,7 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
             // Re-plan the schedule with the measured overall speed (validation included).
             if let (Some(bs), true) = (budget_s, epoch_done) {
                 let rate = steps_this_run as f64 / (elapsed(&started) - elapsed_before).max(1e-9);
-                let est = state.step + ((bs - elapsed(&started)) * rate * 0.95).max(0.0) as usize;
-                // Never past the epoch limit (at it, training ends here).
-                state.total_steps = est.max(state.step + 1).min(spe * config.epochs);
+                state.total_steps = planned_total(state.step, bs - elapsed(&started), rate, 0.95, spe * config.epochs);
                 bar.set_length(state.total_steps as u64);
             }
             state.elapsed_s = elapsed(&started);
@@ -347,6 +343,14 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
         data_wait_share: wait_s / step_s.max(1e-9),
         stopped_early,
     })
+}
+
+/// The step the schedule ends at: `step` plus the steps `left_s` seconds take at `rate` steps
+/// per second, less a safety `margin` (a share), at least one more step and never past `limit`
+/// (the epoch limit: at it, training ends).
+fn planned_total(step: usize, left_s: f64, rate: f64, margin: f64, limit: usize) -> usize {
+    let est = step + (left_s * rate * margin).max(0.0) as usize;
+    est.max(step + 1).min(limit)
 }
 
 /// Freeze every variable of `model` whose name does not start with one of `train_only`

@@ -251,7 +251,7 @@ mod tests {
         let act: Vec<usize> = (0..45).filter(|&i| !b.scratch[i].is_nan()).collect();
         assert_eq!(act, mat);
         assert!(act.iter().all(|&i| b.scratch[i] == 1.0));
-        c.events[0].action = Some("hit".into());
+        c.events[0].action = Some(ActionKind::Hit);
         let b = fill_batch(&[c], &[Window { clip: 0, start: 10, flip: false }], 15, 3, 30.0);
         assert!(act.iter().all(|&i| b.scratch[i] == 0.0));
     }

@@ -41,7 +41,7 @@ fn features_then_invert_round_trip() {
     assert!((j["duration_s"].as_f64().unwrap() - 1.2).abs() < 1e-9); // 108 steps / 90 Hz
     let (code, _, err) = foley(&["invert", s(&npy), "-o", s(&wav), "--iters", "3", "--rate", "22050", "--format", "float32"]);
     assert_eq!(code, 0, "{err}");
-    let w = foley::audio::read_wav(&wav).unwrap();
+    let w = foley_dsp::audio::read_wav(&wav).unwrap();
     assert_eq!(w.rate, 22_050);
     // 108 steps → ceil(108·2000/9) = 24 000 samples at 20 kHz → ceil(24 000·441/400) = 26 460
     assert_eq!(w.len(), 26_460);
@@ -57,13 +57,13 @@ fn bad_audio_inputs() {
     std::fs::write(&text, "this is not audio\n").unwrap();
     expect_error(&["features", s(&text), "-o", s(&out)], "notes.txt", &out, "not audio");
     let empty = dir.path().join("empty.wav");
-    foley::audio::write_wav(&empty, &foley::Waveform::new(vec![], 16_000), Default::default()).unwrap();
+    foley_dsp::audio::write_wav(&empty, &foley_dsp::Waveform::new(vec![], 16_000), Default::default()).unwrap();
     expect_error(&["features", s(&empty), "-o", s(&out)], "empty.wav", &out, "empty audio");
     let zero = dir.path().join("zero.wav");
     std::fs::write(&zero, b"").unwrap();
     expect_error(&["features", s(&zero), "-o", s(&out)], "zero.wav", &out, "0-byte file");
     let short = dir.path().join("short.wav");
-    foley::audio::write_wav(&short, &foley::Waveform::new(vec![0.1; 50], 16_000), Default::default()).unwrap();
+    foley_dsp::audio::write_wav(&short, &foley_dsp::Waveform::new(vec![0.1; 50], 16_000), Default::default()).unwrap();
     expect_error(&["features", s(&short), "-o", s(&out)], "short.wav", &out, "shorter than one step");
 }
 
@@ -73,8 +73,8 @@ fn bad_cochleagrams() {
     let out = dir.path().join("out.wav");
     let write = |name: &str, rows: usize, cols: usize, f: &dyn Fn(usize) -> f32| {
         let p = dir.path().join(name);
-        let a = foley::npy::Array2 { rows, cols, data: (0..rows * cols).map(f).collect() };
-        foley::npy::write(&p, &a).unwrap();
+        let a = foley_dsp::npy::Array2 { rows, cols, data: (0..rows * cols).map(f).collect() };
+        foley_dsp::npy::write(&p, &a).unwrap();
         p
     };
     let shape = write("shape.npy", 10, 41, &|_| 0.5);
