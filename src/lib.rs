@@ -18,6 +18,7 @@ mod media_audio;
 pub mod dataset;
 pub mod export;
 pub mod model;
+pub mod picture;
 pub mod eval;
 #[cfg(feature = "video")]
 pub mod predict;
