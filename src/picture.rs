@@ -29,6 +29,7 @@ pub const GAP: u32 = 3;
 /// The 5×8 glyph of `ch`: 8 rows of 5 cells, '#' = ink. Digits, ASCII letters (lower case
 /// with descenders in the last row), space and `. , - + = : / ( ) % _ ·`; any other
 /// character is drawn as '?', so a missing glyph shows instead of vanishing.
+#[rustfmt::skip]
 pub fn glyph(ch: char) -> [&'static str; 8] {
     const E: &str = ".....";
     let g: [&str; 7] = match ch {
@@ -304,9 +305,9 @@ pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> (Vec<f64>, f64) {
 }
 
 /// A tick value written with as many decimals as `step` needs ("0.25" for step 0.05, "3"
-/// for step 1); whole thousands of a step ≥ 1000 as "12k".
+/// for step 1); whole thousands of a step ≥ 1000 as "12k" (and 0 as "0").
 pub fn tick_label(v: f64, step: f64) -> String {
-    if step >= 1000.0 && (v / 1000.0).fract() == 0.0 {
+    if step >= 1000.0 && v != 0.0 && (v / 1000.0).fract() == 0.0 {
         return format!("{}k", (v / 1000.0) as i64);
     }
     let decimals = (-step.log10().floor()).max(0.0) as usize;
@@ -389,8 +390,8 @@ impl Frame {
     pub fn x_tick_top(&self, img: &mut RgbImage, x: i64, label: &str) {
         let y0 = self.top as i64 - 1;
         line(img, x, y0 - TICK as i64, x, y0, BLACK);
-        let mid = y0 - (TICK + GAP) as i64 - text_height(self.scale) as i64 / 2;
-        text_at(img, x, mid, label, DARK_GREY, self.scale, Align::Centre);
+        let y_top = y0 - (TICK + GAP) as i64 - text_height(self.scale) as i64;
+        text(img, x - text_width(label, self.scale) as i64 / 2, y_top, label, DARK_GREY, self.scale);
     }
     /// A tick mark left of the data area at row `y`, with `label` right-aligned before it.
     pub fn y_tick(&self, img: &mut RgbImage, y: i64, label: &str) {
@@ -437,23 +438,41 @@ pub fn legend_entry_width(label: &str, scale: u32) -> u32 {
     key_width(scale) + GAP * scale + text_width(label, scale)
 }
 
-/// Draw legend entries in rows from (x, y) (top-left), wrapping before `max_width` pixels;
-/// returns the height used. Entries are separated by two character widths.
-pub fn legend(img: &mut RgbImage, x: i64, y: i64, max_width: u32, entries: &[(Key, &str)], scale: u32) -> u32 {
+/// Top-left corners of legend entries laid out in rows from (x, y), wrapping before
+/// `max_width` pixels; entries are separated by two character widths.
+fn legend_places(x: i64, y: i64, max_width: u32, labels: impl Iterator<Item = u32>, scale: u32) -> Vec<(i64, i64)> {
     let row_h = (text_height(scale) + GAP) as i64;
     let sep = (2 * ADVANCE * scale) as i64;
     let (mut cx, mut cy) = (x, y);
-    for (key, label) in entries {
-        let w = legend_entry_width(label, scale) as i64;
+    let mut out = Vec::new();
+    for w in labels {
+        let w = w as i64;
         if cx > x && cx + w > x + max_width as i64 {
             cx = x;
             cy += row_h;
         }
-        draw_key(img, cx, cy + (7 * scale as i64) / 2, *key, scale);
-        text(img, cx + (key_width(scale) + GAP * scale) as i64, cy, label, BLACK, scale);
+        out.push((cx, cy));
         cx += w + sep;
     }
-    (cy - y + row_h) as u32
+    out
+}
+
+/// Height in pixels that [`legend`] uses for `labels` in `max_width` pixels.
+pub fn legend_height(max_width: u32, labels: &[&str], scale: u32) -> u32 {
+    let places = legend_places(0, 0, max_width, labels.iter().map(|s| legend_entry_width(s, scale)), scale);
+    places.last().map_or(0, |p| p.1 as u32 + text_height(scale) + GAP)
+}
+
+/// Draw legend entries in rows from (x, y) (top-left), wrapping before `max_width` pixels;
+/// returns the height used ([`legend_height`]). Entries are separated by two character
+/// widths.
+pub fn legend(img: &mut RgbImage, x: i64, y: i64, max_width: u32, entries: &[(Key, &str)], scale: u32) -> u32 {
+    let places = legend_places(x, y, max_width, entries.iter().map(|(_, s)| legend_entry_width(s, scale)), scale);
+    for ((key, label), (cx, cy)) in entries.iter().zip(&places) {
+        draw_key(img, *cx, cy + (7 * scale as i64) / 2, *key, scale);
+        text(img, cx + (key_width(scale) + GAP * scale) as i64, *cy, label, BLACK, scale);
+    }
+    places.last().map_or(0, |p| (p.1 - y) as u32 + text_height(scale) + GAP)
 }
 
 /// The key sample with its left end at x and its vertical centre at `y_mid`.
@@ -589,6 +608,7 @@ mod tests {
         assert_eq!(tick_label(0.25, 0.05), "0.25");
         assert_eq!(tick_label(-0.0, 0.5), "0.0");
         assert_eq!(tick_label(15000.0, 5000.0), "15k");
+        assert_eq!(tick_label(0.0, 5000.0), "0");
         assert_eq!(tick_label(2500.0, 500.0), "2500");
         assert_eq!(hz_label(100.0), "100 Hz");
         assert_eq!(hz_label(1000.0), "1 kHz");
@@ -633,6 +653,8 @@ mod tests {
         let mut narrow = RgbImage::from_pixel(400, 60, Rgb(WHITE));
         let h2 = legend(&mut narrow, 2, 2, legend_entry_width("baseline", 1) + 4, &entries, 1);
         assert_eq!(h2, 3 * (GLYPH_H + GAP));
+        assert_eq!(legend_height(legend_entry_width("baseline", 1) + 4, &["train", "baseline", "hit"], 1), h2);
+        assert_eq!(legend_height(396, &["train", "baseline", "hit"], 1), h1);
         // Each key has its colour.
         for c in [[200, 0, 0], [0, 160, 0], [0, 0, 200]] {
             assert!(wide.pixels().any(|p| p.0 == c), "{c:?}");
