@@ -15,8 +15,9 @@ pub mod audio {
 }
 #[cfg(feature = "video")]
 mod media_audio;
-// The layers, bottom to top (each imports only those above it in this list; checked by
+// The layers, bottom to top (each imports only those listed before it; checked by
 // tests/layers.rs): the sound core (foley-dsp, re-exported above), then
+pub mod picture; //    axes, ticks, text and legends for the PNG plots
 pub mod labels; //     the annotation vocabulary (Material, ActionKind, Action)
 pub mod metrics; //    pure scores of SPEC §7
 pub mod video; //      frame types, model inputs; decode/probe/mux with `video`

@@ -85,8 +85,10 @@ pub fn run(a: PredictArgs, quiet: bool) -> Result<()> {
         coch.write_npy(f)?;
     }
     if let Some(f) = &a.plot {
-        // Colours scaled to the prediction's maximum: predicted envelopes are often quiet.
-        foley::synth::plot::write_png(&foley::synth::plot::scaled(coch, None), &hits, f)?;
+        // Colours scaled to the prediction's maximum: predicted envelopes are often quiet; band
+        // frequencies from the model's own analysis parameters.
+        let scaled = foley::synth::plot::scaled(coch, None);
+        foley::synth::plot::write_png_with(&scaled, &hits, &pipeline.model.file.features, f)?;
     }
     match kind {
         OutKind::Wav => predict::write_wav_stream(&a.output, synthesis.as_mut(), a.synth.format)?,

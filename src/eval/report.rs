@@ -376,7 +376,7 @@ fn write_pair_png(real: &Cochleagram, predicted: &Cochleagram, dir: &Path) -> Re
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em;max-width:1400px}table{border-collapse:collapse}\
 td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}td:first-child{text-align:left}th{background:#eee}\
 .row{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}figure{margin:0}figcaption,.small{font-size:85%;color:#444}\
-img{display:block;width:900px;max-width:100%;height:120px;image-rendering:pixelated}.sounds{flex:1;min-width:300px}audio{display:block;width:320px}.clip{border-top:1px solid #ccc;margin-top:1em}\
+img{display:block;max-width:100%;height:auto;image-rendering:pixelated}.sounds{flex:1;min-width:300px}audio{display:block;width:320px}.clip{border-top:1px solid #ccc;margin-top:1em}\
 #render-check{font-family:monospace}table.small{margin-top:1em}caption{text-align:left;padding-bottom:3px}\
 table.confusion td,table.confusion th{padding:1px 3px;font-size:75%;min-width:1.6em}table.confusion td.right{outline:2px solid #222}";
 

@@ -59,7 +59,8 @@ pub(super) fn draw_curve(run: &Path, records: &[Record]) -> Result<()> {
     let train: Vec<(f64, f64)> = records.iter().filter_map(|r| r.loss.map(|l| (r.step as f64, l))).collect();
     let val: Vec<(f64, f64)> = records.iter().filter_map(|r| r.val.as_ref().map(|v| (r.step as f64, v.loss))).collect();
     let base = records.iter().rev().find_map(|r| r.val.as_ref().map(|v| v.mean_baseline_loss));
-    plot::loss_curve(&run.join("loss.png"), &train, &val, base)
+    let minutes: Vec<(f64, f64)> = records.iter().map(|r| (r.step as f64, r.elapsed_s / 60.0)).collect();
+    plot::loss_curve_timed(&run.join("loss.png"), &train, &val, base, &minutes)
 }
 
 pub(super) fn card(state: &State, data: &TrainData, best: Option<&ValMetrics>) -> String {
