@@ -60,15 +60,9 @@ fn fixture_clips() -> Vec<(String, Waveform, Waveform, Vec<f64>)> {
 
 /// FNV-1a 64 over the int16 little-endian samples (as tools/onset_ref.py computes it).
 fn fnv1a_int16(w: &Waveform) -> String {
-    let mut h: u64 = 0xCBF29CE484222325;
-    for s in &w.samples {
-        let v = (s * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
-        for b in v.to_le_bytes() {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001B3);
-        }
-    }
-    format!("{h:016x}")
+    let bytes: Vec<u8> =
+        w.samples.iter().flat_map(|s| ((s * 32768.0).round().clamp(-32768.0, 32767.0) as i16).to_le_bytes()).collect();
+    format!("{:016x}", foley::stats::fnv1a(&bytes))
 }
 
 /// Write each clip as 16-bit WAV and read it back, so both implementations see the same samples.
@@ -89,12 +83,19 @@ fn write_clips(dir: &Path) -> Vec<(String, Waveform, Waveform, Vec<f64>)> {
         .collect()
 }
 
+/// Writes the fixture audio for tools/onset_ref.py into `FOLEY_EVAL_FIXTURE_DIR` (run by
+/// tools/eval_onset_fixture); without it, into a temporary folder, checking that every clip
+/// it writes reads back (so `cargo test -- --ignored` runs it as a test).
 #[test]
 #[ignore = "writes the fixture audio for tools/onset_ref.py; run by tools/eval_onset_fixture"]
 fn write_fixture_audio() {
-    let dir = std::env::var("FOLEY_EVAL_FIXTURE_DIR").expect("set FOLEY_EVAL_FIXTURE_DIR");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = std::env::var("FOLEY_EVAL_FIXTURE_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| tmp.path().to_path_buf());
     std::fs::create_dir_all(&dir).unwrap();
-    write_clips(Path::new(&dir));
+    let clips = write_clips(&dir);
+    assert!(!clips.is_empty());
+    let wavs = std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "wav")).count();
+    assert_eq!(wavs, 2 * clips.len(), "a generated and a real WAV per clip");
 }
 
 #[test]
