@@ -17,7 +17,7 @@ fn tiny_model_learns_toy_onsets() {
     let cfg = TrainConfig {
         model: ModelConfig { width: W, height: H, ..ModelConfig::tiny() },
         batch: 8,
-        epochs: 10,
+        epochs: Some(10),
         steps_per_epoch: Some(30),
         ..TrainConfig::default()
     };

@@ -11,7 +11,7 @@ fn tiny_train_config() -> TrainConfig {
     TrainConfig {
         model: ModelConfig { width: W, height: H, ..ModelConfig::tiny() },
         batch: 4,
-        epochs: 3,
+        epochs: Some(3),
         steps_per_epoch: Some(10),
         warmup: 5,
         lr: 3e-3,
@@ -103,7 +103,7 @@ fn baseline_variants_train_reload_and_stream() {
     ];
     for (name, model) in variants {
         let run = dir.path().join(name);
-        let cfg = TrainConfig { model: model.clone(), epochs: 2, steps_per_epoch: Some(2), ..tiny_train_config() };
+        let cfg = TrainConfig { model: model.clone(), epochs: Some(2), steps_per_epoch: Some(2), ..tiny_train_config() };
         train::train(&data, &cfg, &opts(&run)).unwrap();
         let m = Model::load(&run, Device::Cpu).unwrap();
         assert_eq!(m.config(), &model, "{name}: config not kept");
@@ -134,7 +134,7 @@ fn resume_equals_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();
     let data = toy_data();
     let mut cfg = tiny_train_config();
-    cfg.epochs = 2;
+    cfg.epochs = Some(2);
     let full = dir.path().join("full");
     train::train(&data, &cfg, &opts(&full)).unwrap();
     let part = dir.path().join("part");
@@ -171,7 +171,7 @@ fn corrupt_checkpoint_and_wrong_version_are_clear_errors() {
     let run = dir.path().join("run");
     let data = toy_data();
     let mut cfg = tiny_train_config();
-    cfg.epochs = 1;
+    cfg.epochs = Some(1);
     cfg.steps_per_epoch = Some(2);
     train::train(&data, &cfg, &opts(&run)).unwrap();
     // Truncated checkpoint.
@@ -242,6 +242,43 @@ fn time_budget_beyond_the_epoch_limit_stops_at_the_limit() {
     o.minutes = Some(30.0);
     let s = train::train(&toy_data(), &tiny_train_config(), &o).unwrap();
     assert_eq!(s.steps, 30);
+    assert_eq!(s.stopped_by, train::Stop::Epochs);
+    let card = std::fs::read_to_string(dir.path().join("run/card.md")).unwrap();
+    assert!(card.contains("30 steps") && card.contains("epoch limit reached"), "{card}");
+}
+
+/// Given both limits, the time budget can come first; the card and config.json say so, and
+/// name the step the model directory holds. Validation runs on its own cadence (every
+/// `val_every` steps here), not once per epoch, and once more at the end.
+#[test]
+fn the_first_limit_ends_the_run_and_the_card_says_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut o = opts(&run);
+    o.minutes = Some(0.05); // 3 s: far fewer steps than 1000 epochs
+    let cfg = TrainConfig { epochs: Some(1000), val_every: Some(4), ..tiny_train_config() };
+    let s = train::train(&toy_data(), &cfg, &o).unwrap();
+    assert_eq!(s.stopped_by, train::Stop::TimeBudget);
+    assert!(s.steps < 1000 * 10 && s.elapsed_s < 30.0, "{} steps in {} s", s.steps, s.elapsed_s);
+    let card = std::fs::read_to_string(run.join("card.md")).unwrap();
+    assert!(card.contains("time budget reached") && card.contains(&format!("{} steps", s.steps)), "{card}");
+    let kept = s.kept_step.unwrap();
+    assert!(card.contains(&format!("holds step {kept}")), "{card}");
+    let json = Model::read_config(&run).unwrap().training;
+    assert_eq!(json["run"]["stopped_by"], "time budget reached");
+    assert_eq!(json["run"]["kept_step"], kept);
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    let vals: Vec<usize> = metrics
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["kind"] == "val")
+        .map(|r| r["step"].as_u64().unwrap() as usize)
+        .collect();
+    let mut want: Vec<usize> = (1..=s.steps / 4).map(|k| 4 * k).collect();
+    if s.steps % 4 != 0 {
+        want.push(s.steps);
+    }
+    assert_eq!(vals, want, "validations every 4 steps and at the end");
 }
 
 /// Every weight of `model` is the one in the trace's starting state (`trace.init.safetensors`).
@@ -303,7 +340,7 @@ fn trained_base() -> (tempfile::TempDir, TrainData, TrainConfig, std::path::Path
     let data = toy_data();
     let cfg = tiny_train_config();
     let base = dir.path().join("base");
-    train::train(&data, &TrainConfig { epochs: 1, ..cfg.clone() }, &opts(&base)).unwrap();
+    train::train(&data, &TrainConfig { epochs: Some(1), ..cfg.clone() }, &opts(&base)).unwrap();
     let base_model = Model::load(&base, Device::Cpu).unwrap();
     (dir, data, cfg, base, base_model)
 }
@@ -317,7 +354,7 @@ fn fine_tuning_starts_from_the_given_model() {
     let mut o = opts(&tuned);
     o.init = Some(base.clone());
     o.trace = Some(dir.path().join("trace.jsonl"));
-    train::train(&data, &TrainConfig { seed: cfg.seed + 1, epochs: 1, ..cfg.clone() }, &o).unwrap();
+    train::train(&data, &TrainConfig { seed: cfg.seed + 1, epochs: Some(1), ..cfg.clone() }, &o).unwrap();
     assert_trace_starts_from(&dir.path().join("trace.init.safetensors"), &base_model);
     // The model directory says where it started.
     let file = Model::read_config(&tuned).unwrap();
@@ -359,7 +396,7 @@ fn a_new_read_out_trains_on_frozen_weights() {
     let (dir, data, cfg, base, base_model) = trained_base();
 
     let with_action = ModelConfig { readouts: ReadOuts { action: true, ..cfg.model.readouts }, ..cfg.model.clone() };
-    let probe = TrainConfig { model: with_action.clone(), loss: LossConfig { action: 1.0, ..cfg.loss.clone() }, train_only: vec!["action".into()], epochs: 1, seed: 9, ..cfg.clone() };
+    let probe = TrainConfig { model: with_action.clone(), loss: LossConfig { action: 1.0, ..cfg.loss.clone() }, train_only: vec!["action".into()], epochs: Some(1), seed: 9, ..cfg.clone() };
     let tuned = dir.path().join("tuned");
     let mut o = opts(&tuned);
     o.init = Some(base.clone());

@@ -368,11 +368,12 @@ def main():
     log = open(os.path.join(args.out, "metrics.jsonl"), "w")
     w, spf, bsz = tc["window"], m["steps_per_frame"], tc["batch"]
     spe = tc.get("steps_per_epoch") or max(len(epoch_plan(train, tc, m, random.Random(0))) // bsz, 1)
-    total = spe * tc["epochs"]
+    epochs = tc["epochs"] or 10**6  # no epoch limit: the --minutes budget ends the run (as foley)
+    total = spe * epochs
     budget = args.minutes * 60
     t_start = time.time()
     step, best, planned, step_time, wait_time = 0, None, False, 0.0, 0.0
-    for epoch in range(tc["epochs"]):
+    for epoch in range(epochs):
         plan = epoch_plan(train, tc, m, rng)
         for i in range(spe):
             if step >= total or time.time() - t_start >= budget:
@@ -391,7 +392,7 @@ def main():
                 log.flush()
             if not planned and step == min(20, spe):
                 rate = step / (time.time() - t_start)
-                total = max(step + 1, min(spe * tc["epochs"], step + int((budget - (time.time() - t_start)) * rate * 0.9)))
+                total = max(step + 1, min(spe * epochs, step + int((budget - (time.time() - t_start)) * rate * 0.9)))
                 planned = True
         vl = validate(net, val, m, tc["loss"]["eps"])
         log.write(json.dumps({"kind": "val", "step": step, "val_loss": vl, "elapsed_s": time.time() - t_start}) + "\n")
@@ -401,7 +402,7 @@ def main():
         # early, before hits are placed; a script without an onset metric keeps the last).
         save(net, m, norm, tc, args.out, step, time.time() - t_start)
         rate = step / (time.time() - t_start)
-        total = max(step + 1, min(spe * tc["epochs"], step + int((budget - (time.time() - t_start)) * rate * 0.95)))
+        total = max(step + 1, min(spe * epochs, step + int((budget - (time.time() - t_start)) * rate * 0.95)))
         if step >= total or time.time() - t_start >= budget:
             break
     summary = {"steps": step, "elapsed_s": time.time() - t_start, "steps_per_s": step / max(step_time, 1e-9),

@@ -17,12 +17,17 @@ use std::path::{Path, PathBuf};
 
 The run folder becomes a model directory (model.safetensors, config.json, card.md: the best
 checkpoint on validation) plus checkpoint.safetensors, metrics.jsonl and loss.png.
-A config file sets any field of the training config, and the model's under [model], e.g.
+Without --minutes, --epochs or --max-steps a run trains for 30 minutes; it validates every
+2 minutes of training (val_minutes, or val_every = N steps) and at the end, and keeps the best.
+A config file sets any field of the training config, the architecture under [model] and the
+losses under [loss], e.g.
   epochs = 30
   lr = 0.002
   [model]
   width = 128
-  height = 96")]
+  height = 96
+  [loss]
+  material = 1.0")]
 pub struct TrainArgs {
     /// Greatest-Hits-layout dataset folder (trains on train.txt, validates on val.txt or on a
     /// deterministic share of train.txt).
@@ -41,17 +46,19 @@ pub struct TrainArgs {
     #[arg(long)]
     resume: bool,
     /// Fine-tune: start a new run from this model directory's weights (and its input and
-    /// target normalisation) with a fresh optimiser and schedule. Its [model] config must
-    /// equal the run's, except for the loss weights of read-outs both have, and it may lack
-    /// the run's hit/scratch read-out (aux_action), which then starts fresh (with
-    /// train_only = ["action"] the rest stays frozen).
+    /// target normalisation) with a fresh optimiser and schedule. Its architecture must equal
+    /// the run's [model], except that it may lack the run's hit/scratch read-out
+    /// (readouts.action), which then starts fresh (with train_only = ["action"] the rest
+    /// stays frozen); the loss weights are the run's [loss].
     #[arg(long, value_name = "MODEL_DIR", conflicts_with = "resume")]
     init: Option<PathBuf>,
     /// Training-time budget in minutes (all resumed runs together); the learning-rate
-    /// schedule is planned to end at it.
+    /// schedule is planned to end at it. Default 30 when neither --epochs (or `epochs` in the
+    /// config) nor --max-steps is given; given with an epoch limit, the first reached ends the
+    /// run (stderr and the model card say which).
     #[arg(long)]
     minutes: Option<f64>,
-    /// Number of epochs (overrides the config).
+    /// Epoch limit (overrides the config's `epochs`; default none: the time budget governs).
     #[arg(long)]
     epochs: Option<usize>,
     /// Cache folder (default: <data>/.foley-cache).
@@ -102,7 +109,7 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
         None => TrainConfig::default(),
     };
     if let Some(e) = a.epochs {
-        cfg.epochs = e;
+        cfg.epochs = Some(e);
     }
     if let Some(f) = &a.init_backbone {
         cfg.init_backbone = Some(f.clone());
@@ -179,11 +186,20 @@ pub fn run(a: TrainArgs, quiet: bool) -> Result<()> {
         let v = serde_json::json!({
             "steps": s.steps, "elapsed_s": s.elapsed_s, "steps_per_s": s.steps_per_s,
             "data_wait_share": s.data_wait_share, "final_train_loss": s.final_train_loss,
-            "best_val": s.best_val, "stopped_early": s.stopped_early, "model": out,
+            "best_val": s.best_val, "stopped_early": s.stopped_early, "stopped_by": s.stopped_by.to_string(),
+            "kept_step": s.kept_step, "model": out,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else if !quiet {
-        eprintln!("trained {} steps in {:.1} min ({:.2} steps/s, {:.0}% waiting for data)", s.steps, s.elapsed_s / 60.0, s.steps_per_s, 100.0 * s.data_wait_share);
+        eprintln!(
+            "trained {} steps in {:.1} min ({:.2} steps/s, {:.0}% waiting for data); {}; model directory holds step {}",
+            s.steps,
+            s.elapsed_s / 60.0,
+            s.steps_per_s,
+            100.0 * s.data_wait_share,
+            s.stopped_by,
+            s.kept_step.map_or("none".to_string(), |k| k.to_string())
+        );
         if let Some(v) = &s.best_val {
             eprintln!(
                 "best validation: loss {:.3} (predict-the-mean {:.3}), onset AP {:.3}, precision {:.3}, recall {:.3}",

@@ -27,6 +27,14 @@ pub(super) struct State {
     pub(super) best: Option<(f64, usize)>,
     pub(super) records: Vec<Record>,
     pub(super) data_fingerprint: String,
+    /// Step and training time (s) of the last validation (the cadence counts from them).
+    #[serde(default)]
+    pub(super) last_val_step: usize,
+    #[serde(default)]
+    pub(super) last_val_s: f64,
+    /// Why the run ended (none while it is paused or going).
+    #[serde(default)]
+    pub(super) stopped_by: Option<String>,
 }
 
 pub(super) fn checkpoint_path(run: &Path) -> PathBuf {

@@ -40,8 +40,16 @@ pub struct TrainConfig {
     pub grad_clip: f64,
     /// L2 weight decay added to the gradients. Default 0.
     pub weight_decay: f64,
-    /// Epochs. Default 20.
-    pub epochs: usize,
+    /// Epoch limit: the run ends after this many passes over the training plan, or at the
+    /// time budget (`--minutes`) if that comes first. Default none: the time budget governs
+    /// (`--minutes`, 30 without it).
+    pub epochs: Option<usize>,
+    /// Validate (and keep the best model) every this many steps. Default none: by time,
+    /// every `val_minutes`.
+    pub val_every: Option<usize>,
+    /// Validate every this many minutes of training when `val_every` is not set. Default 2;
+    /// and always once at the end.
+    pub val_minutes: f64,
     /// Steps per epoch; default: the windows of one epoch plan (every annotated action once,
     /// plus random windows) divided by the batch size.
     pub steps_per_epoch: Option<usize>,
@@ -116,7 +124,9 @@ impl Default for TrainConfig {
             warmup: 50,
             grad_clip: 1.0,
             weight_decay: 0.0,
-            epochs: 20,
+            epochs: None,
+            val_every: None,
+            val_minutes: 2.0,
             steps_per_epoch: None,
             val_share: 0.15,
             seed: 1,
@@ -144,8 +154,11 @@ impl TrainConfig {
         self.model.validate()?;
         self.loss.validate(&self.model)?;
         let p = |m: &str| Err(Error::Param(m.to_string()));
-        if self.batch == 0 || self.window == 0 || self.epochs == 0 || self.log_every == 0 || self.checkpoint_every == 0 {
-            return p("batch, window, epochs, log_every and checkpoint_every must be at least 1");
+        if self.batch == 0 || self.window == 0 || self.epochs == Some(0) || self.val_every == Some(0) || self.log_every == 0 || self.checkpoint_every == 0 {
+            return p("batch, window, epochs, val_every, log_every and checkpoint_every must be at least 1");
+        }
+        if !(self.val_minutes > 0.0) {
+            return p("val_minutes must be positive");
         }
         if !(0.0..=1.0).contains(&self.event_share) || !(0.0..1.0).contains(&self.val_share) {
             return p("event_share must be in [0, 1] and val_share in [0, 1)");
@@ -169,6 +182,22 @@ impl TrainConfig {
             min_after: self.min_after,
             flip: self.flip,
             seed: self.seed,
+        }
+    }
+
+    /// Is a validation due, `steps` and `seconds` of training after the last one?
+    pub(super) fn validation_due(&self, steps: usize, seconds: f64) -> bool {
+        match self.val_every {
+            Some(n) => steps >= n,
+            None => seconds >= self.val_minutes * 60.0,
+        }
+    }
+
+    /// The validation cadence in words (for stderr and the model card).
+    pub fn validation_cadence(&self) -> String {
+        match self.val_every {
+            Some(n) => format!("every {n} steps and at the end"),
+            None => format!("every {} min of training and at the end", self.val_minutes),
         }
     }
 

@@ -28,7 +28,7 @@ pub mod validate;
 pub use config::{Select, TrainConfig};
 pub use normalize::compute_normalization;
 pub use objective::{Loss, LossConfig};
-pub use run::{train, Summary, TrainOptions};
+pub use run::{train, Stop, Summary, TrainOptions, DEFAULT_MINUTES};
 pub use run_dir::Record;
 pub use validate::{validate, ValMetrics};
 

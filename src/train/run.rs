@@ -4,7 +4,7 @@ use super::adam::Adam;
 use super::checkpoint::{checkpoint_path, load_checkpoint, save_checkpoint, save_checkpoint_to, State, CHECKPOINT_VERSION};
 use super::config::TrainConfig;
 use super::normalize::compute_normalization;
-use super::run_dir::{append_metric, data_fingerprint, draw_curve, save_model, write_metrics, Record};
+use super::run_dir::{append_metric, data_fingerprint, draw_curve, finish_model_dir, save_model, write_metrics, Record};
 use super::sampler::{self, Window};
 use super::validate::{validate, ValMetrics};
 use super::TrainData;
@@ -44,7 +44,12 @@ pub struct Summary {
     pub final_train_loss: Option<f64>,
     pub steps_per_s: f64,
     pub data_wait_share: f64,
+    /// Paused by `--max-steps` (a `--resume` continues).
     pub stopped_early: bool,
+    /// What ended (or paused) this invocation.
+    pub stopped_by: Stop,
+    /// The step whose weights the model directory holds (best on validation).
+    pub kept_step: Option<usize>,
 }
 
 /// Train on `data` into `opts.run`.
@@ -131,6 +136,9 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
             best: None,
             records: Vec::new(),
             data_fingerprint: fingerprint,
+            last_val_step: 0,
+            last_val_s: 0.0,
+            stopped_by: None,
         };
         write_metrics(run, &[])?;
         (model, opt, state)
@@ -140,10 +148,13 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
     let scfg = config.sampler();
     let first_plan_len = sampler::epoch_plan(&data.train, &scfg, 0).len();
     let spe = config.steps_per_epoch.unwrap_or((first_plan_len / config.batch).max(1));
+    let limits = Limits::of(config, opts, spe);
     if state.total_steps == 0 {
-        state.total_steps = spe * config.epochs;
+        state.total_steps = limits.first_total(state.step, opts.max_steps);
     }
-    let budget_s = opts.minutes.map(|m| m * 60.0);
+    if !opts.quiet && state.step == 0 {
+        eprintln!("limits: {}; validation {}", limits.describe(), config.validation_cadence());
+    }
 
     let bar = if opts.quiet { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(state.total_steps as u64) };
     bar.set_style(
@@ -160,7 +171,7 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
     let (mut wait_s, mut step_s) = (0.0f64, 0.0f64);
     let (mut log_loss, mut log_n, mut log_t0, mut log_steps0) = (0.0f64, 0usize, Instant::now(), 0usize);
     let mut last_loss = None;
-    let mut stopped_early = false;
+    let mut stop: Option<Stop> = None;
     let (b, w) = (config.batch, config.window);
     let (h, wd) = (mcfg.height as i64, mcfg.width as i64);
     let spf = mcfg.steps_per_frame;
@@ -172,8 +183,16 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
         }
         None => None,
     };
+    // Re-plan the schedule from the speed measured over this invocation (validations included).
+    let replan = |state: &mut State, steps_this_run: usize, margin: f64, bar: &indicatif::ProgressBar| {
+        if let Some(bs) = limits.budget_s {
+            let rate = steps_this_run as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            state.total_steps = planned_total(state.step, bs - elapsed(&started), rate, margin, limits.step_limit());
+            bar.set_length(state.total_steps as u64);
+        }
+    };
 
-    'epochs: while state.epoch < config.epochs.max(1) && state.step < state.total_steps {
+    while stop.is_none() {
         let plan = sampler::epoch_plan(&data.train, &scfg, state.epoch as u64);
         let batches: Vec<Vec<Window>> =
             (0..spe).map(|i| (0..b).map(|k| plan[(i * b + k) % plan.len()]).collect()).collect();
@@ -192,11 +211,8 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                 }
             });
             for bi in start_batch..spe {
-                if state.step >= state.total_steps
-                    || opts.max_steps.is_some_and(|m| steps_this_run >= m)
-                    || budget_s.is_some_and(|bs| elapsed(&started) >= bs)
-                {
-                    stopped_early = state.step < state.total_steps;
+                stop = limits.reached(state.step, state.total_steps, steps_this_run, elapsed(&started));
+                if stop.is_some() {
                     return Ok(false);
                 }
                 let t0 = Instant::now();
@@ -265,13 +281,16 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
                     log_steps0 = steps_this_run;
                 }
                 // With a time budget, plan the schedule once the speed is known.
-                if let (Some(bs), false) = (budget_s, planned_once) {
-                    if steps_this_run == 20.min(spe) {
-                        let rate = steps_this_run as f64 / (elapsed(&started) - elapsed_before).max(1e-9);
-                        state.total_steps = planned_total(state.step, bs - elapsed(&started), rate, 0.9, spe * config.epochs);
-                        bar.set_length(state.total_steps as u64);
-                        planned_once = true;
-                    }
+                if !planned_once && steps_this_run == 20.min(spe) {
+                    replan(&mut state, steps_this_run, 0.9, &bar);
+                    planned_once = true;
+                }
+                if config.validation_due(state.step - state.last_val_step, elapsed(&started) - state.last_val_s) {
+                    state.elapsed_s = elapsed(&started);
+                    validate_and_keep(&mut model, &mut state, data, config, run, &bar)?;
+                    state.last_val_s = elapsed(&started);
+                    replan(&mut state, steps_this_run, 0.95, &bar);
+                    draw_curve(run, &state.records)?;
                 }
                 if state.step % config.checkpoint_every == 0 {
                     state.elapsed_s = elapsed(&started);
@@ -284,50 +303,23 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
             state.epoch += 1;
             state.batch = 0;
         }
-        // Validate at the end of each epoch and when stopping.
-        let is_last = !epoch_done || state.epoch >= config.epochs || state.step >= state.total_steps;
-        if epoch_done || is_last {
-            state.elapsed_s = elapsed(&started);
-            if !data.val.is_empty() && (epoch_done || opts.max_steps.is_none()) {
-                let v = validate(&model, &data.val, config.loss.eps)?;
-                let rec = Record {
-                    kind: "val".into(),
-                    step: state.step,
-                    epoch: state.epoch,
-                    elapsed_s: elapsed(&started),
-                    val: Some(v.clone()),
-                    ..Default::default()
-                };
-                bar.println(format!(
-                    "epoch {} step {}: val loss {:.3} (mean predictor {:.3}), onset AP {:.3} P {:.2} R {:.2}, loudness r {:.2}",
-                    state.epoch, state.step, v.loss, v.mean_baseline_loss, v.onset_ap, v.onset_precision, v.onset_recall, v.loudness_r
-                ));
-                append_metric(run, &rec)?;
-                state.records.push(rec);
-                let score = config.select.score(&v);
-                if state.best.is_none_or(|(l, _)| score < l) {
-                    state.best = Some((score, state.step));
-                    save_model(run, &mut model, &state, data, Some(&v))?;
-                }
-            } else if data.val.is_empty() {
-                state.best = Some((f64::NAN, state.step));
-                save_model(run, &mut model, &state, data, None)?;
-            }
-            // Re-plan the schedule with the measured overall speed (validation included).
-            if let (Some(bs), true) = (budget_s, epoch_done) {
-                let rate = steps_this_run as f64 / (elapsed(&started) - elapsed_before).max(1e-9);
-                state.total_steps = planned_total(state.step, bs - elapsed(&started), rate, 0.95, spe * config.epochs);
-                bar.set_length(state.total_steps as u64);
-            }
-            state.elapsed_s = elapsed(&started);
-            save_checkpoint(run, &model, &opt, &state)?;
-            draw_curve(run, &state.records)?;
-        }
-        if !epoch_done {
-            break 'epochs;
-        }
     }
+    let stop = stop.expect("the loop ends with a reason");
     state.elapsed_s = elapsed(&started);
+    // The run is over (not just paused by --max-steps): validate where it ended, say why.
+    if stop != Stop::MaxSteps {
+        state.stopped_by = Some(stop.to_string());
+        if state.last_val_step != state.step || state.best.is_none() {
+            validate_and_keep(&mut model, &mut state, data, config, run, &bar)?;
+        }
+        finish_model_dir(run, &state, data)?;
+        bar.println(format!(
+            "stopped: {stop} after {} steps, {:.1} min; the model directory holds step {}",
+            state.step,
+            state.elapsed_s / 60.0,
+            state.best.map_or("none".to_string(), |(_, s)| s.to_string())
+        ));
+    }
     save_checkpoint(run, &model, &opt, &state)?;
     draw_curve(run, &state.records)?;
     bar.finish_and_clear();
@@ -341,9 +333,122 @@ pub fn train(data: &TrainData, config: &TrainConfig, opts: &TrainOptions) -> Res
         final_train_loss: last_loss,
         steps_per_s: steps_this_run as f64 / step_s.max(1e-9),
         data_wait_share: wait_s / step_s.max(1e-9),
-        stopped_early,
+        stopped_early: stop == Stop::MaxSteps,
+        stopped_by: stop,
+        kept_step: state.best.map(|(_, s)| s),
     })
 }
+
+/// Validate on the validation clips (if any), record it, and keep the model directory at this
+/// step when it scores best so far.
+fn validate_and_keep(model: &mut Model, state: &mut State, data: &TrainData, config: &TrainConfig, run: &std::path::Path, bar: &indicatif::ProgressBar) -> Result<()> {
+    state.last_val_step = state.step;
+    if data.val.is_empty() {
+        state.best = Some((f64::NAN, state.step));
+        return save_model(run, model, state, data, None);
+    }
+    let v = validate(model, &data.val, config.loss.eps)?;
+    let rec = Record { kind: "val".into(), step: state.step, epoch: state.epoch, elapsed_s: state.elapsed_s, val: Some(v.clone()), ..Default::default() };
+    bar.println(format!(
+        "step {} ({:.1} min): val loss {:.3} (mean predictor {:.3}), onset AP {:.3} P {:.2} R {:.2}, loudness r {:.2}",
+        state.step, state.elapsed_s / 60.0, v.loss, v.mean_baseline_loss, v.onset_ap, v.onset_precision, v.onset_recall, v.loudness_r
+    ));
+    append_metric(run, &rec)?;
+    state.records.push(rec);
+    let score = config.select.score(&v);
+    if state.best.is_none_or(|(l, _)| score < l) {
+        state.best = Some((score, state.step));
+        save_model(run, model, state, data, Some(&v))?;
+    }
+    Ok(())
+}
+
+/// Why training ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// The time budget (`--minutes`, or the default): the schedule was planned to end in it.
+    TimeBudget,
+    /// The epoch limit (`epochs`).
+    Epochs,
+    /// `--max-steps` of this invocation (a pause: `--resume` continues).
+    MaxSteps,
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Stop::TimeBudget => "time budget reached",
+            Stop::Epochs => "epoch limit reached",
+            Stop::MaxSteps => "--max-steps reached",
+        })
+    }
+}
+
+/// What ends a run: a time budget, an epoch limit, `--max-steps`; the first reached ends it.
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    budget_s: Option<f64>,
+    epoch_steps: Option<usize>,
+    max_steps: Option<usize>,
+}
+
+impl Limits {
+    /// `--minutes`; without it and without `epochs` or `--max-steps`, [`DEFAULT_MINUTES`]:
+    /// a run always has a limit, and an epoch count only ends a run when one is given.
+    fn of(config: &TrainConfig, opts: &TrainOptions, steps_per_epoch: usize) -> Limits {
+        let given = opts.minutes.is_some() || config.epochs.is_some() || opts.max_steps.is_some();
+        let minutes = opts.minutes.or((!given).then_some(DEFAULT_MINUTES));
+        Limits { budget_s: minutes.map(|m| m * 60.0), epoch_steps: config.epochs.map(|e| e * steps_per_epoch), max_steps: opts.max_steps }
+    }
+
+    /// The schedule's end before the speed is known: the epoch limit, else far away (a budget
+    /// re-plans it after 20 steps), else the steps `--max-steps` allows.
+    fn first_total(&self, step: usize, max_steps: Option<usize>) -> usize {
+        match (self.epoch_steps, self.budget_s, max_steps) {
+            (Some(e), _, _) => e,
+            (None, Some(_), _) => usize::MAX / 4,
+            (None, None, Some(m)) => step + m,
+            (None, None, None) => step + 1,
+        }
+    }
+
+    /// The schedule never plans past the epoch limit.
+    fn step_limit(&self) -> usize {
+        self.epoch_steps.unwrap_or(usize::MAX / 4)
+    }
+
+    fn reached(&self, step: usize, total: usize, steps_this_run: usize, elapsed_s: f64) -> Option<Stop> {
+        if self.epoch_steps.is_some_and(|e| step >= e) {
+            Some(Stop::Epochs)
+        } else if self.budget_s.is_some_and(|b| elapsed_s >= b || step >= total) {
+            Some(Stop::TimeBudget)
+        } else if self.max_steps.is_some_and(|m| steps_this_run >= m) {
+            Some(Stop::MaxSteps)
+        } else if step >= total {
+            // Without a budget the schedule ends at the epoch limit or the step limit.
+            Some(if self.epoch_steps.is_some() { Stop::Epochs } else { Stop::MaxSteps })
+        } else {
+            None
+        }
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(b) = self.budget_s {
+            parts.push(format!("{:.1} min of training", b / 60.0));
+        }
+        if let Some(e) = self.epoch_steps {
+            parts.push(format!("{e} steps (the epoch limit)"));
+        }
+        if let Some(m) = self.max_steps {
+            parts.push(format!("{m} steps of this invocation (--max-steps)"));
+        }
+        format!("{} (the first reached ends the run)", parts.join(", "))
+    }
+}
+
+/// The time budget of a run given neither `--minutes`, an epoch limit nor `--max-steps`.
+pub const DEFAULT_MINUTES: f64 = 30.0;
 
 /// The step the schedule ends at: `step` plus the steps `left_s` seconds take at `rate` steps
 /// per second, less a safety `margin` (a share), at least one more step and never past `limit`
@@ -376,3 +481,32 @@ fn freeze_except(model: &Model, train_only: &[String]) -> Result<()> {
     Ok(())
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(minutes: Option<f64>, max_steps: Option<usize>) -> TrainOptions {
+        TrainOptions { run: "r".into(), device: Device::Cpu, resume: false, minutes, max_steps, quiet: true, trace: None, init: None }
+    }
+
+    #[test]
+    fn a_run_always_has_a_limit_and_epochs_only_when_given() {
+        let none = TrainConfig::default();
+        let l = Limits::of(&none, &opts(None, None), 10);
+        assert_eq!((l.budget_s, l.epoch_steps), (Some(DEFAULT_MINUTES * 60.0), None));
+        let epochs = TrainConfig { epochs: Some(3), ..TrainConfig::default() };
+        let l = Limits::of(&epochs, &opts(None, None), 10);
+        assert_eq!((l.budget_s, l.epoch_steps), (None, Some(30)));
+        let l = Limits::of(&epochs, &opts(Some(5.0), None), 10);
+        assert_eq!((l.budget_s, l.epoch_steps), (Some(300.0), Some(30)));
+        // The first reached ends it.
+        assert_eq!(l.reached(30, 1000, 30, 10.0), Some(Stop::Epochs));
+        assert_eq!(l.reached(12, 1000, 12, 300.0), Some(Stop::TimeBudget));
+        assert_eq!(l.reached(12, 12, 12, 100.0), Some(Stop::TimeBudget), "the schedule planned within the budget");
+        assert_eq!(l.reached(12, 1000, 12, 100.0), None);
+        let l = Limits::of(&none, &opts(None, Some(7)), 10);
+        assert_eq!(l.budget_s, None);
+        assert_eq!(l.reached(7, l.first_total(0, Some(7)), 7, 1.0), Some(Stop::MaxSteps));
+    }
+}

@@ -87,6 +87,19 @@ pub(super) fn card(state: &State, data: &TrainData, best: Option<&ValMetrics>) -
         state.elapsed_s / 60.0,
         env!("CARGO_PKG_VERSION"),
     );
+    let kept = state.best.map(|(_, step)| step);
+    let kept_at = kept.and_then(|k| state.records.iter().find(|r| r.step == k && r.val.is_some()).map(|r| r.elapsed_s / 60.0));
+    let validations = state.records.iter().filter(|r| r.val.is_some()).count();
+    s.push_str(&format!(
+        "- the run: {} steps in {:.1} min, {}; {} validations ({}); the model directory holds step {}{}\n",
+        state.step,
+        state.elapsed_s / 60.0,
+        state.stopped_by.as_deref().unwrap_or("still going (this is the best so far)"),
+        validations,
+        state.config.validation_cadence(),
+        kept.map_or("none".to_string(), |k| k.to_string()),
+        kept_at.map_or(String::new(), |m| format!(" (at {m:.1} min), the best on validation by `{:?}`", state.config.select)),
+    ));
     if let Some(init) = fine_tuned_from(state).and_then(|v| v.as_str()) {
         s.push_str(&format!("- fine-tuned from the weights of `{init}` (`--init`)\n"));
     }
@@ -136,3 +149,25 @@ pub(super) fn save_model(run: &Path, model: &mut Model, state: &State, data: &Tr
     model.save(run, &card(&st, data, v))
 }
 
+
+/// At the end of a run: the model directory's card and `config.json` describe the whole run
+/// (steps, minutes, why it stopped, which step the weights are), not the moment they were saved.
+pub(super) fn finish_model_dir(run: &Path, state: &State, data: &TrainData) -> Result<()> {
+    let Some((_, kept)) = state.best else { return Ok(()) };
+    let v = state.records.iter().find(|r| r.step == kept && r.val.is_some()).and_then(|r| r.val.as_ref());
+    let card_path = run.join("card.md");
+    let text = card(state, data, v);
+    crate::util::write_atomic(&card_path, |tmp| std::fs::write(tmp, &text).map_err(|e| Error::io(tmp, e)))?;
+    let cfg_path = run.join("config.json");
+    let raw = std::fs::read_to_string(&cfg_path).map_err(|e| Error::io(&cfg_path, e))?;
+    let mut json: serde_json::Value = serde_json::from_str(&raw).map_err(|e| Error::bad(&cfg_path, format!("not valid JSON: {e}")))?;
+    json["training"]["run"] = serde_json::json!({
+        "steps": state.step,
+        "elapsed_s": state.elapsed_s,
+        "stopped_by": state.stopped_by,
+        "kept_step": kept,
+        "validations": state.records.iter().filter(|r| r.val.is_some()).count(),
+    });
+    let out = serde_json::to_string_pretty(&json).map_err(|e| Error::Serialise { what: "model config", msg: e.to_string() })?;
+    crate::util::write_atomic(&cfg_path, |tmp| std::fs::write(tmp, &out).map_err(|e| Error::io(tmp, e)))
+}
