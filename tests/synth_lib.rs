@@ -123,9 +123,14 @@ fn guided_retrieval_adds_hits_where_the_onset_read_out_peaks() {
     assert!((guided[0].time - 0.3).abs() <= 1.0 / RATE && (guided[1].time - 1.0).abs() <= 1.0 / RATE, "{guided:?}");
     assert_eq!((guided[0].source, guided[1].source), (HitSource::Flux, HitSource::ReadOut));
     // --plot ticks them in different colours (red: flux, blue: read-out), 2 px per step.
+    // The ticks share a row of the hit strip, 2 px per step apart.
     let img = synth::plot::render(&c, &guided);
-    let tick = |h: &synth::Hit| img.get_pixel(2 * h.step as u32, 0).0;
-    assert_eq!((tick(&guided[0]), tick(&guided[1])), ([220, 20, 20], [20, 90, 220]));
+    let (red, blue) = ([220u8, 20, 20], [20u8, 90, 220]);
+    let apart = 2 * (guided[1].step - guided[0].step) as u32;
+    let ticked = (0..img.height()).any(|y| {
+        (0..img.width()).any(|x| img.get_pixel(x, y).0 == red && x + apart < img.width() && img.get_pixel(x + apart, y).0 == blue)
+    });
+    assert!(ticked, "no red flux tick {apart} px left of a blue read-out tick");
     // A lower threshold takes the 0.9 peak too; off, or with nearest retrieval (SPEC §6),
     // only the flux hit remains.
     assert_eq!(times(Retrieval::Material, Some(0.85)).len(), 3);
