@@ -1,9 +1,9 @@
 //! Minimal `.npy` read/write for 2-D float arrays, the only kind foley exchanges
 //! (cochleagrams `[T, 42]`). It writes format 1.0, little-endian float32, C order (readable
-//! by `numpy.load`), and reads what `numpy.save` writes for a 2-D float array: versions 1–3,
-//! float32 or float64 (`<f4`, `>f4`, `<f8`, `>f8`; float64 is rounded to float32), C or
-//! Fortran order (a Fortran-ordered array, e.g. `np.save(f, x.T)`, is transposed into row
-//! order, so element `[i][j]` is what numpy shows as `a[i, j]`).
+//! by `numpy.load`), and reads what `numpy.save` writes for a 2-D float32 array: versions
+//! 1–3, either byte order (`<f4`, `>f4`), C or Fortran order (a Fortran-ordered array, e.g.
+//! `np.save(f, x.T)`, is transposed into row order, so element `[i][j]` is what numpy shows
+//! as `a[i, j]`). Other dtypes, float64 included, are refused (SPEC §9: wrong dtype).
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -44,7 +44,7 @@ pub fn write(path: &Path, a: &Array2) -> Result<()> {
     crate::util::write_atomic(path, |tmp| std::fs::write(tmp, &bytes).map_err(|e| Error::io(tmp, e)))
 }
 
-/// Read a `.npy` file that must hold a 2-D float32 or float64 array (see the module docs).
+/// Read a `.npy` file that must hold a 2-D float32 array (see the module docs).
 pub fn read(path: &Path) -> Result<Array2> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     from_bytes(&bytes).map_err(|msg| Error::bad(path, msg))
@@ -74,14 +74,12 @@ pub fn from_bytes(bytes: &[u8]) -> std::result::Result<Array2, String> {
     };
     let descr = field("descr").ok_or("header has no 'descr'")?;
     let dtype = descr.strip_prefix('\'').and_then(|d| d.split('\'').next()).unwrap_or(descr);
-    let (big_endian, width) = match dtype {
-        "<f4" | "=f4" => (false, 4),
-        ">f4" => (true, 4),
-        "<f8" | "=f8" => (false, 8),
-        ">f8" => (true, 8),
+    let big_endian = match dtype {
+        "<f4" | "=f4" => false,
+        ">f4" => true,
         d => {
             let d: String = d.chars().take(20).flat_map(char::escape_debug).collect();
-            return Err(format!("dtype '{d}' is not float32 or float64; convert with arr.astype('<f4')"));
+            return Err(format!("dtype '{d}' is not float32; convert with arr.astype('<f4')"));
         }
     };
     let fortran = match field("fortran_order") {
@@ -107,19 +105,15 @@ pub fn from_bytes(bytes: &[u8]) -> std::result::Result<Array2, String> {
     }
     let (rows, cols) = (dims[0], dims[1]);
     let body = &bytes[(hstart + hlen).min(bytes.len())..];
-    let need = rows.checked_mul(cols).and_then(|n| n.checked_mul(width)).ok_or("shape overflows")?;
+    let need = rows.checked_mul(cols).and_then(|n| n.checked_mul(4)).ok_or("shape overflows")?;
     if body.len() != need {
-        return Err(format!("data is {} bytes, shape ({rows}, {cols}) of {width}-byte floats needs {need}", body.len()));
+        return Err(format!("data is {} bytes, shape ({rows}, {cols}) needs {need}", body.len()));
     }
     let value = |c: &[u8]| -> f32 {
-        match (width, big_endian) {
-            (4, false) => f32::from_le_bytes([c[0], c[1], c[2], c[3]]),
-            (4, true) => f32::from_be_bytes([c[0], c[1], c[2], c[3]]),
-            (_, false) => f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32,
-            (_, true) => f64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) as f32,
-        }
+        let b = [c[0], c[1], c[2], c[3]];
+        if big_endian { f32::from_be_bytes(b) } else { f32::from_le_bytes(b) }
     };
-    let stored: Vec<f32> = body.chunks_exact(width).map(value).collect();
+    let stored: Vec<f32> = body.chunks_exact(4).map(value).collect();
     let data = if fortran && rows > 1 && cols > 1 {
         // Column-major: element (i, j) is stored at j·rows + i.
         let mut d = Vec::with_capacity(stored.len());
@@ -152,12 +146,12 @@ mod tests {
         let mut f8 = b.clone();
         let at = f8.windows(3).position(|w| w == b"<f4").unwrap();
         f8[at + 2] = b'8';
-        f8.extend_from_slice(&[0; 8]); // now 1x2 float64: readable
-        assert_eq!(from_bytes(&f8).unwrap().data, vec![0.0, 0.0]);
+        f8.extend_from_slice(&[0; 8]); // a whole 1x2 float64 array: still refused (SPEC §9)
+        assert_eq!(from_bytes(&f8).unwrap_err(), "dtype '<f8' is not float32; convert with arr.astype('<f4')");
         let mut i4 = to_bytes(&Array2 { rows: 1, cols: 2, data: vec![0.0, 0.0] });
         let at = i4.windows(3).position(|w| w == b"<f4").unwrap();
         i4[at + 1] = b'i';
-        assert_eq!(from_bytes(&i4).unwrap_err(), "dtype '<i4' is not float32 or float64; convert with arr.astype('<f4')");
+        assert_eq!(from_bytes(&i4).unwrap_err(), "dtype '<i4' is not float32; convert with arr.astype('<f4')");
         b.truncate(b.len() - 1);
         assert!(from_bytes(&b).unwrap_err().contains("bytes"));
     }

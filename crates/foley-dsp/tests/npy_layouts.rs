@@ -1,6 +1,6 @@
 //! `.npy` files as numpy writes them for layouts foley does not write itself: Fortran order
-//! (`np.save(f, x.T)`), big-endian float32 (`'>f4'`), float64 (`'<f8'`, `'>f8'`), version 2.0
-//! headers. Every file is written byte by byte from numpy's format description
+//! (`np.save(f, x.T)`), big-endian float32 (`'>f4'`), version 2.0 headers; float64 is
+//! refused (SPEC §9: wrong dtype). Every file is written byte by byte from numpy's format description
 //! (numpy/lib/format.py, "Format Version 1.0"): magic `\x93NUMPY`, major and minor version,
 //! little-endian header length (u16; u32 from version 2.0), an ASCII dict literal padded with
 //! spaces and ending in `\n`, then the data in the dtype's byte order, C order unless
@@ -65,18 +65,11 @@ fn fortran_order_is_transposed_into_rows() {
 }
 
 #[test]
-fn float64_is_rounded_to_float32() {
-    // binary64 bit patterns (big-endian): 1.0, -2.5, 0.1, 1e300.
-    let words: [[u8; 8]; 4] = [
-        [0x3F, 0xF0, 0, 0, 0, 0, 0, 0],
-        [0xC0, 0x04, 0, 0, 0, 0, 0, 0],
-        [0x3F, 0xB9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9A],
-        [0x7E, 0x37, 0xE4, 0x3C, 0x88, 0x00, 0x75, 0x9C],
-    ];
-    let want = vec![1.0f32, -2.5, 0.1f64 as f32, f32::INFINITY];
-    for (descr, little) in [("<f8", true), (">f8", false)] {
-        let b = npy(1, &format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 2), }}"), &flat(&words, little));
-        assert_eq!(from_bytes(&b).unwrap(), Array2 { rows: 2, cols: 2, data: want.clone() }, "{descr}");
+fn float64_is_refused() {
+    // np.save(f, np.ones((1, 1))): a valid float64 file, but feature files are float32.
+    for descr in ["<f8", ">f8"] {
+        let b = npy(1, &format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (1, 1), }}"), &1.0f64.to_le_bytes());
+        assert_eq!(from_bytes(&b).unwrap_err(), format!("dtype '{descr}' is not float32; convert with arr.astype('<f4')"));
     }
 }
 
@@ -90,8 +83,8 @@ fn version_2_header() {
 fn refusals_are_one_line_and_name_the_file() {
     let dir = tempfile::tempdir().unwrap();
     for (name, bytes, want) in [
-        ("int.npy", npy(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1, 1), }", &[0; 4]), "dtype '<i4' is not float32 or float64; convert with arr.astype('<f4')"),
-        ("short.npy", npy(1, "{'descr': '>f4', 'fortran_order': True, 'shape': (3, 2), }", &[0; 20]), "data is 20 bytes, shape (3, 2) of 4-byte floats needs 24"),
+        ("int.npy", npy(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (1, 1), }", &[0; 4]), "dtype '<i4' is not float32; convert with arr.astype('<f4')"),
+        ("short.npy", npy(1, "{'descr': '>f4', 'fortran_order': True, 'shape': (3, 2), }", &[0; 20]), "data is 20 bytes, shape (3, 2) needs 24"),
         ("three.npy", npy(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1), }", &[0; 4]), "shape (1, 1, 1) is not 2-D"),
         ("v2cut.npy", b"\x93NUMPY\x02\x00\x10\x00".to_vec(), "truncated .npy header"),
     ] {
