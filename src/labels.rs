@@ -31,7 +31,7 @@ macro_rules! label_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(format!("unknown {} '{}' (expected one of: {})", $what, s,
+                    _ => Err(format!("unknown {} '{}' (expected one of: {})", $what, shown(s),
                         [$($text),+].join(", "))),
                 }
             }
@@ -66,7 +66,9 @@ label_enum!(
 ]);
 
 /// One annotated action: a line `onset material action reaction` of `_times.txt`.
-/// `None` fields in the file are `None` here.
+/// `None` fields in the file are `None` here. A reaction word outside SPEC §5's six is
+/// [`Reaction::Other`]; the word itself is kept beside the action by [`parse_times`] (and in the
+/// dataset reader's `Clip::unknown_reactions`), so that `Action` stays `Copy`.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Action {
     /// Onset in seconds from the start of the video.
@@ -91,12 +93,31 @@ fn opt_str<T: fmt::Display>(v: &Option<T>) -> String {
     v.as_ref().map_or_else(|| NONE.to_string(), |x| x.to_string())
 }
 
+/// `s` as quoted in a one-line message: control characters escaped, at most 60 characters
+/// (a binary file read as text must not flood the terminal or break the line).
+pub(crate) fn shown(s: &str) -> String {
+    const MAX: usize = 60;
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Why a `_times.txt` line was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LineError {
     /// Wrong number of fields or an onset that is not a finite non-negative number.
     Unparsable(String),
-    /// Four fields, but a label outside the dataset's vocabulary.
+    /// Four fields, but a material or action outside the dataset's vocabulary.
     UnknownLabel(String),
 }
 
@@ -110,26 +131,35 @@ impl fmt::Display for LineError {
 
 impl Action {
     /// Parse one non-blank line, e.g. `2.677438 ceramic hit static` or `3.1 None hit None`.
+    /// An unknown reaction word gives [`Reaction::Other`] (see [`Action::parse_line_word`]).
     pub fn parse_line(line: &str) -> Result<Action, LineError> {
+        Self::parse_line_word(line).map(|(a, _)| a)
+    }
+
+    /// [`Action::parse_line`], also returning the reaction word when it is none of SPEC §5's
+    /// six (the action's reaction is then [`Reaction::Other`]). Materials and actions stay
+    /// strict: an unknown one is a [`LineError::UnknownLabel`].
+    pub fn parse_line_word(line: &str) -> Result<(Action, Option<String>), LineError> {
         let fields: Vec<&str> = line.split_whitespace().collect();
         if fields.len() != 4 {
             return Err(LineError::Unparsable(format!(
                 "expected 4 fields 'onset material action reaction', found {}: '{}'",
                 fields.len(),
-                line.trim()
+                shown(line.trim())
             )));
         }
         let time: f64 = fields[0]
             .parse()
             .ok()
             .filter(|t: &f64| t.is_finite() && *t >= 0.0)
-            .ok_or_else(|| LineError::Unparsable(format!("onset '{}' is not a non-negative number of seconds", fields[0])))?;
-        Ok(Action {
-            time,
-            material: field(fields[1]).map_err(LineError::UnknownLabel)?,
-            action: field(fields[2]).map_err(LineError::UnknownLabel)?,
-            reaction: field(fields[3]).map_err(LineError::UnknownLabel)?,
-        })
+            .ok_or_else(|| LineError::Unparsable(format!("onset '{}' is not a non-negative number of seconds", shown(fields[0]))))?;
+        let material = field(fields[1]).map_err(LineError::UnknownLabel)?;
+        let action = field(fields[2]).map_err(LineError::UnknownLabel)?;
+        let (reaction, word) = match field::<Reaction>(fields[3]) {
+            Ok(r) => (r, None),
+            Err(_) => (Some(Reaction::Other), Some(fields[3].to_string())),
+        };
+        Ok((Action { time, material, action, reaction }, word))
     }
 
     /// The line as the dataset writes it (onset with 6 decimals, no newline).
@@ -138,21 +168,51 @@ impl Action {
     }
 }
 
-/// A parsed `_times.txt`: the actions in file order and every rejected line (1-based line
-/// number, reason). Blank lines are skipped.
-pub fn parse_times(text: &str) -> (Vec<(usize, Action)>, Vec<(usize, LineError)>) {
-    let mut ok = Vec::new();
-    let mut bad = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+/// A parsed `_times.txt`. Line numbers are 1-based.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Times {
+    /// The actions in file order, with their line numbers.
+    pub actions: Vec<(usize, Action)>,
+    /// Every rejected line and why.
+    pub errors: Vec<(usize, LineError)>,
+    /// Reaction words outside SPEC §5's six: (index into `actions`, the word as written).
+    /// Those actions carry [`Reaction::Other`].
+    pub unknown_reactions: Vec<(usize, String)>,
+}
+
+/// Parse a `_times.txt`. Blank lines are skipped; line ends may be `\n`, `\r\n` or (a file
+/// with no `\n` at all) `\r`; a leading UTF-8 byte-order mark is ignored.
+pub fn parse_times(text: &str) -> Times {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let lines: Box<dyn Iterator<Item = &str>> =
+        if text.contains('\n') { Box::new(text.lines()) } else { Box::new(text.split('\r')) };
+    let mut out = Times::default();
+    for (i, line) in lines.enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        match Action::parse_line(line) {
-            Ok(a) => ok.push((i + 1, a)),
-            Err(e) => bad.push((i + 1, e)),
+        match Action::parse_line_word(line) {
+            Ok((a, word)) => {
+                if let Some(w) = word {
+                    out.unknown_reactions.push((out.actions.len(), w));
+                }
+                out.actions.push((i + 1, a));
+            }
+            Err(e) => out.errors.push((i + 1, e)),
         }
     }
-    (ok, bad)
+    out
+}
+
+/// The one-line note for a reaction word outside SPEC §5's six, seen on `lines` lines, first
+/// at `first` (`file:line`): shared by `foley dataset check` and the loader's stderr warning.
+pub fn unknown_reaction_note(word: &str, lines: usize, first: &str) -> String {
+    let known: Vec<&str> = Reaction::ALL.iter().map(|r| r.as_str()).collect();
+    format!(
+        "unknown reaction '{}' on {lines} line(s), first at {first}: kept as 'other' (known: {})",
+        shown(word),
+        known.join(", ")
+    )
 }
 
 /// `_times.txt` content for `actions`.
@@ -191,8 +251,54 @@ mod tests {
         for l in ["2.0 wood hit", "2.0 wood hit static extra", "abc wood hit static", "-1 wood hit static", "nan wood hit static", "inf wood hit static"] {
             assert!(matches!(Action::parse_line(l), Err(LineError::Unparsable(_))), "{l}");
         }
-        for l in ["2.0 steel hit static", "2.0 wood tap static", "2.0 wood hit bounce"] {
+        for l in ["2.0 steel hit static", "2.0 wood tap static", "2.0 None tap None", "2.0 Wood None None"] {
             assert!(matches!(Action::parse_line(l), Err(LineError::UnknownLabel(_))), "{l}");
         }
+    }
+
+    #[test]
+    fn unknown_reaction_is_other_with_its_word() {
+        let (a, w) = Action::parse_line_word("2.0 wood hit bounce").unwrap();
+        assert_eq!(a.reaction, Some(Reaction::Other));
+        assert_eq!(w.as_deref(), Some("bounce"));
+        // The six known words (and `None`) carry no word.
+        for r in Reaction::ALL.iter().map(|r| r.as_str()).chain([NONE]) {
+            assert_eq!(Action::parse_line_word(&format!("1 wood hit {r}")).unwrap().1, None, "{r}");
+        }
+        // Case matters, as for materials: `Static` is an unknown word, kept.
+        assert_eq!(Action::parse_line_word("1 wood hit Static").unwrap().1.as_deref(), Some("Static"));
+    }
+
+    #[test]
+    fn none_in_every_label_position_and_crlf() {
+        let t = parse_times("1.0 None hit static\r\n2.0 wood None static\r\n3.0 wood hit None\r\n\r\n4.0 None None None\r\n5.0 None None splosh\r\n");
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        let got: Vec<(usize, String)> = t.actions.iter().map(|(l, a)| (*l, a.to_line())).collect();
+        let want = [
+            (1, "1.000000 None hit static"),
+            (2, "2.000000 wood None static"),
+            (3, "3.000000 wood hit None"),
+            (5, "4.000000 None None None"),
+            (6, "5.000000 None None other"),
+        ];
+        assert_eq!(got, want.map(|(l, s)| (l, s.to_string())));
+        assert_eq!(t.unknown_reactions, vec![(4, "splosh".to_string())]);
+        // `None` as the onset is not a time: an error, like any unparsable onset.
+        assert!(matches!(Action::parse_line("None wood hit static"), Err(LineError::Unparsable(m)) if m == "onset 'None' is not a non-negative number of seconds"));
+    }
+
+    #[test]
+    fn bom_and_old_mac_line_ends() {
+        let t = parse_times("\u{feff}1.0 wood hit static\r2.0 metal scratch None\r");
+        assert!(t.errors.is_empty(), "{:?}", t.errors);
+        assert_eq!(t.actions.iter().map(|(l, a)| (*l, a.time)).collect::<Vec<_>>(), vec![(1, 1.0), (2, 2.0)]);
+    }
+
+    #[test]
+    fn messages_stay_one_short_line() {
+        let junk = format!("1.0 wood hit static \u{1b}[2J{}", "x".repeat(500));
+        let e = Action::parse_line(&junk).unwrap_err().to_string();
+        assert!(e.starts_with("expected 4 fields 'onset material action reaction', found 5: '1.0 wood hit static \\u{1b}[2Jxxx"), "{e}");
+        assert!(e.chars().count() < 140 && !e.chars().any(char::is_control), "{e}");
     }
 }

@@ -16,9 +16,13 @@ enum DatasetCommand {
     /// 30 fps), `<id>_denoised.wav`, `<id>_times.txt`, plus train.txt / val.txt / test.txt.
     #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 6 --seed 8 --size 320x240 --val-share 0")]
     Synth(SynthArgs),
-    /// Validate a Greatest-Hits-layout folder: counts per split, material, action, and every
-    /// problem with file and line. Exit status 1 if any error is found.
-    #[command(after_help = "Examples:\n  foley dataset check datasets/sample\n  foley dataset check /data/greatest-hits --json > report.json")]
+    /// Validate a Greatest-Hits-layout folder: counts per split, material, action, reaction,
+    /// every problem with file, line and severity, and a summary line. Errors (a missing or
+    /// unreadable file, an onset that is not a number or lies past the audio, an unknown
+    /// material or action) give exit status 1; warnings (unsorted or duplicate onsets, onsets
+    /// past the video's end, unknown reaction words, clips in no split list) do not, unless
+    /// --strict.
+    #[command(after_help = "Examples:\n  foley dataset check datasets/sample\n  foley dataset check /data/greatest-hits --strict\n  foley dataset check /data/greatest-hits --json > report.json")]
     Check(CheckArgs),
 }
 
@@ -57,9 +61,12 @@ struct SynthArgs {
 struct CheckArgs {
     /// Dataset folder.
     dir: PathBuf,
-    /// Print the report as JSON on stdout.
+    /// Print the report as JSON on stdout (with `errors`, `warnings` and `passed`).
     #[arg(long)]
     json: bool,
+    /// Fail (exit status 1) on warnings too, not only on errors.
+    #[arg(long)]
+    strict: bool,
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -114,13 +121,22 @@ fn check(a: CheckArgs, quiet: bool) -> Result<()> {
         bar.set_position(done as u64);
     });
     bar.finish_and_clear();
+    let passed = report.passes(a.strict);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report).context("serialising the report")?);
+        let mut v = serde_json::to_value(&report).context("serialising the report")?;
+        v["errors"] = report.errors().into();
+        v["warnings"] = report.warnings().into();
+        v["passed"] = passed.into();
+        println!("{}", serde_json::to_string_pretty(&v).context("serialising the report")?);
     } else {
         print!("{}", report.to_text());
     }
-    if !report.is_ok() {
-        bail!("{}: {} problem(s) found (listed above)", a.dir.display(), report.errors());
+    if !passed {
+        let (e, w) = (report.errors(), report.warnings());
+        if e > 0 {
+            bail!("{}: {e} error(s) and {w} warning(s) found (listed above)", a.dir.display());
+        }
+        bail!("{}: {w} warning(s) found and --strict makes warnings fail (listed above)", a.dir.display());
     }
     Ok(())
 }

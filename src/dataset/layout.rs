@@ -1,6 +1,6 @@
 //! The Greatest Hits folder layout (SPEC §5): `<id>_denoised.mp4`, `<id>_denoised.wav`,
 //! `<id>_times.txt`, and the split lists `train.txt`, `test.txt`, optional `val.txt`.
-use crate::labels::{parse_times, Action};
+use crate::labels::{parse_times, unknown_reaction_note, Action, Times};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -59,6 +59,9 @@ pub struct Clip {
     pub audio: PathBuf,
     /// In file order (sorted by onset in a valid dataset).
     pub actions: Vec<Action>,
+    /// Reaction words of `_times.txt` outside SPEC §5's six: (index into `actions`, the word
+    /// as written). Those actions carry `Reaction::Other`.
+    pub unknown_reactions: Vec<(usize, String)>,
 }
 
 /// A Greatest-Hits-layout folder.
@@ -70,29 +73,101 @@ pub struct Dataset {
 }
 
 /// Ids listed in a split file: one per line, surrounding whitespace and blank lines ignored.
-/// Returns `(line number, id)`; `None` if the file does not exist.
+/// Returns `(line number, id)`; `None` if the file does not exist. A line that is not a
+/// clip id (see [`parse_split_list`]) is an error naming the file and line.
 pub fn read_split_file(path: &Path) -> Result<Option<Vec<(usize, String)>>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(
-            text.lines()
-                .enumerate()
-                .filter(|(_, l)| !l.trim().is_empty())
-                .map(|(i, l)| (i + 1, l.trim().to_string()))
-                .collect(),
-        )),
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let list = parse_split_list(&split_text(path, &bytes)?);
+            match list.errors.first() {
+                Some((line, why)) => Err(Error::bad(path, format!("line {line}: {why}"))),
+                None => Ok(Some(list.ids)),
+            }
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(path, e)),
     }
 }
 
+/// The bytes of split list `path` as text (an error naming the file if they are not UTF-8).
+pub fn split_text(path: &Path, bytes: &[u8]) -> Result<String> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|e| Error::bad(path, format!("not a text file (invalid UTF-8 at byte {}); expected one clip id per line", e.utf8_error().valid_up_to())))
+}
+
+/// A parsed split list; line numbers are 1-based.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SplitList {
+    /// `(line, id)` in file order.
+    pub ids: Vec<(usize, String)>,
+    /// `(line, why)` for each line that is not a clip id.
+    pub errors: Vec<(usize, String)>,
+}
+
+/// The text of a split list: one id per non-blank line (surrounding whitespace, `\r\n` line
+/// ends and a leading byte-order mark ignored). An id must be a file-name stem: no
+/// whitespace, path separator or control character inside, not `.` or `..` (it names files
+/// in the dataset folder and, in `foley export`, outputs).
+pub fn parse_split_list(text: &str) -> SplitList {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = SplitList::default();
+    for (i, line) in text.lines().enumerate() {
+        let id = line.trim();
+        if id.is_empty() {
+            continue;
+        }
+        let bad = if id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            Some("contains whitespace or a control character")
+        } else if id.contains(['/', '\\']) {
+            Some("contains a path separator")
+        } else if id == "." || id == ".." {
+            Some("is not a file name")
+        } else {
+            None
+        };
+        match bad {
+            Some(why) => out.errors.push((
+                i + 1,
+                format!("id '{}' {why} (expected one clip id per line, e.g. 2015-02-16-16-49-06)", crate::labels::shown(id)),
+            )),
+            None => out.ids.push((i + 1, id.to_string())),
+        }
+    }
+    out
+}
+
 /// Read and parse `<id>_times.txt`, failing on the first bad line (with its number).
+/// Unknown reaction words are kept (as `Reaction::Other`); see [`read_times_words`].
 pub fn read_times(path: &Path) -> Result<Vec<Action>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let (ok, bad) = parse_times(&text);
-    if let Some((line, e)) = bad.first() {
+    Ok(read_times_words(path)?.actions.into_iter().map(|(_, a)| a).collect())
+}
+
+/// [`read_times`] keeping the line numbers and the unknown reaction words.
+pub fn read_times_words(path: &Path) -> Result<Times> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|e| Error::bad(path, format!("not a text file (invalid UTF-8 at byte {})", e.valid_up_to())))?;
+    let times = parse_times(text);
+    if let Some((line, e)) = times.errors.first() {
         return Err(Error::bad(path, format!("line {line}: {e}")));
     }
-    Ok(ok.into_iter().map(|(_, a)| a).collect())
+    Ok(times)
+}
+
+/// Print `warning: unknown reaction 'WORD' on N line(s), first at FILE:LINE: ...` on stderr,
+/// once per word and process (a run opens its dataset more than once).
+fn warn_unknown_reactions(unknown: &[(PathBuf, usize, String)]) {
+    use std::sync::Mutex;
+    static WARNED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(|p| p.into_inner());
+    for (file, line, word) in unknown {
+        if warned.contains(word) {
+            continue;
+        }
+        warned.push(word.clone());
+        let n = unknown.iter().filter(|(_, _, w)| w == word).count();
+        eprintln!("warning: {}", unknown_reaction_note(word, n, &format!("{}:{line}", file.display())));
+    }
 }
 
 impl Dataset {
@@ -105,6 +180,8 @@ impl Dataset {
             return Err(Error::bad(dir, "not a directory (expected a Greatest-Hits-layout dataset folder)"));
         }
         let mut clips = Vec::new();
+        // (times file, line, word) of every reaction word outside SPEC §5's six.
+        let mut unknown: Vec<(PathBuf, usize, String)> = Vec::new();
         let mut any_list = false;
         for split in Split::ALL {
             let list = dir.join(split.file_name());
@@ -120,8 +197,12 @@ impl Dataset {
                         return Err(Error::bad(&list, format!("line {line}: clip '{id}' has no file {}", f.display())));
                     }
                 }
-                let actions = read_times(&times)?;
-                clips.push(Clip { id, split, video, audio, actions });
+                let t = read_times_words(&times)?;
+                for (k, word) in &t.unknown_reactions {
+                    unknown.push((times.clone(), t.actions[*k].0, word.clone()));
+                }
+                let actions = t.actions.into_iter().map(|(_, a)| a).collect();
+                clips.push(Clip { id, split, video, audio, actions, unknown_reactions: t.unknown_reactions });
             }
         }
         if !any_list {
@@ -133,6 +214,7 @@ impl Dataset {
                 return Err(Error::bad(dir.join(c.split.file_name()), format!("clip '{}' is also listed in {}", c.id, prev.file_name())));
             }
         }
+        warn_unknown_reactions(&unknown);
         Ok(Dataset { root: dir.to_path_buf(), clips })
     }
 

@@ -1,5 +1,9 @@
-//! Minimal `.npy` (format 1.0) read/write for little-endian float32 C-order 2-D arrays,
-//! the only kind foley exchanges (cochleagrams `[T, 42]`). Readable by `numpy.load`.
+//! Minimal `.npy` read/write for 2-D float arrays, the only kind foley exchanges
+//! (cochleagrams `[T, 42]`). It writes format 1.0, little-endian float32, C order (readable
+//! by `numpy.load`), and reads what `numpy.save` writes for a 2-D float32 array: versions
+//! 1–3, either byte order (`<f4`, `>f4`), C or Fortran order (a Fortran-ordered array, e.g.
+//! `np.save(f, x.T)`, is transposed into row order, so element `[i][j]` is what numpy shows
+//! as `a[i, j]`). Other dtypes, float64 included, are refused (SPEC §9: wrong dtype).
 use crate::error::{Error, Result};
 use std::path::Path;
 
@@ -40,7 +44,7 @@ pub fn write(path: &Path, a: &Array2) -> Result<()> {
     crate::util::write_atomic(path, |tmp| std::fs::write(tmp, &bytes).map_err(|e| Error::io(tmp, e)))
 }
 
-/// Read a `.npy` file that must hold a little-endian float32 C-order 2-D array.
+/// Read a `.npy` file that must hold a 2-D float32 array (see the module docs).
 pub fn read(path: &Path) -> Result<Array2> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     from_bytes(&bytes).map_err(|msg| Error::bad(path, msg))
@@ -56,6 +60,7 @@ pub fn from_bytes(bytes: &[u8]) -> std::result::Result<Array2, String> {
         2 | 3 if bytes.len() >= 12 => {
             (u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize, 12)
         }
+        2 | 3 => return Err("truncated .npy header".into()),
         v => return Err(format!("unsupported .npy version {v}")),
     };
     let header = bytes
@@ -68,34 +73,57 @@ pub fn from_bytes(bytes: &[u8]) -> std::result::Result<Array2, String> {
         Some(rest)
     };
     let descr = field("descr").ok_or("header has no 'descr'")?;
-    if !(descr.starts_with("'<f4'") || descr.starts_with("'=f4'")) {
-        let d = descr.split(',').next().unwrap_or(descr);
-        return Err(format!("dtype {d} is not little-endian float32 ('<f4'); convert with arr.astype('<f4')"));
-    }
-    if field("fortran_order").is_some_and(|f| f.starts_with("True")) {
-        return Err("array is Fortran-ordered; save a C-ordered array (np.ascontiguousarray)".into());
-    }
+    let dtype = descr.strip_prefix('\'').and_then(|d| d.split('\'').next()).unwrap_or(descr);
+    let big_endian = match dtype {
+        "<f4" | "=f4" => false,
+        ">f4" => true,
+        d => {
+            let d: String = d.chars().take(20).flat_map(char::escape_debug).collect();
+            return Err(format!("dtype '{d}' is not float32; convert with arr.astype('<f4')"));
+        }
+    };
+    let fortran = match field("fortran_order") {
+        Some(f) if f.starts_with("True") => true,
+        Some(f) if f.starts_with("False") => false,
+        Some(_) => return Err("malformed 'fortran_order'".into()),
+        None => false,
+    };
     let shape_txt = field("shape").ok_or("header has no 'shape'")?;
     let inner = shape_txt
         .strip_prefix('(')
         .and_then(|s| s.split(')').next())
         .ok_or("malformed 'shape'")?;
+    let shown: String = inner.chars().take(40).flat_map(char::escape_debug).collect();
     let dims: Vec<usize> = inner
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<usize>().map_err(|_| format!("malformed shape ({inner})")))
+        .map(|s| s.parse::<usize>().map_err(|_| format!("malformed shape ({shown})")))
         .collect::<std::result::Result<_, _>>()?;
     if dims.len() != 2 {
-        return Err(format!("shape ({inner}) is not 2-D"));
+        return Err(format!("shape ({shown}) is not 2-D"));
     }
     let (rows, cols) = (dims[0], dims[1]);
-    let body = &bytes[hstart + hlen..];
-    let n = rows.checked_mul(cols).ok_or("shape overflows")?;
-    if body.len() != n * 4 {
-        return Err(format!("data is {} bytes, shape ({rows}, {cols}) needs {}", body.len(), n * 4));
+    let body = &bytes[(hstart + hlen).min(bytes.len())..];
+    let need = rows.checked_mul(cols).and_then(|n| n.checked_mul(4)).ok_or("shape overflows")?;
+    if body.len() != need {
+        return Err(format!("data is {} bytes, shape ({rows}, {cols}) needs {need}", body.len()));
     }
-    let data = body.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let value = |c: &[u8]| -> f32 {
+        let b = [c[0], c[1], c[2], c[3]];
+        if big_endian { f32::from_be_bytes(b) } else { f32::from_le_bytes(b) }
+    };
+    let stored: Vec<f32> = body.chunks_exact(4).map(value).collect();
+    let data = if fortran && rows > 1 && cols > 1 {
+        // Column-major: element (i, j) is stored at j·rows + i.
+        let mut d = Vec::with_capacity(stored.len());
+        for i in 0..rows {
+            d.extend((0..cols).map(|j| stored[j * rows + i]));
+        }
+        d
+    } else {
+        stored
+    };
     Ok(Array2 { rows, cols, data })
 }
 
@@ -118,7 +146,12 @@ mod tests {
         let mut f8 = b.clone();
         let at = f8.windows(3).position(|w| w == b"<f4").unwrap();
         f8[at + 2] = b'8';
-        assert!(from_bytes(&f8).unwrap_err().contains("float32"));
+        f8.extend_from_slice(&[0; 8]); // a whole 1x2 float64 array: still refused (SPEC §9)
+        assert_eq!(from_bytes(&f8).unwrap_err(), "dtype '<f8' is not float32; convert with arr.astype('<f4')");
+        let mut i4 = to_bytes(&Array2 { rows: 1, cols: 2, data: vec![0.0, 0.0] });
+        let at = i4.windows(3).position(|w| w == b"<f4").unwrap();
+        i4[at + 1] = b'i';
+        assert_eq!(from_bytes(&i4).unwrap_err(), "dtype '<i4' is not float32; convert with arr.astype('<f4')");
         b.truncate(b.len() - 1);
         assert!(from_bytes(&b).unwrap_err().contains("bytes"));
     }

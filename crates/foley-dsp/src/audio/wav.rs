@@ -15,8 +15,18 @@ pub enum SampleFormat {
 
 /// Read a WAV file: integer PCM divided by its full scale (no peak normalisation),
 /// channels averaged to mono (SPEC §2 step 1).
+///
+/// A file whose header declares more audio data than it holds (cut short while copying or
+/// recording) is refused with a one-line error naming it (an `Io` error of kind
+/// `UnexpectedEof`, so that no other reader is tried on it): "read what is there" would
+/// silently give a shorter clip whose annotations no longer match. A data size of
+/// 0xFFFFFFFF, written by streaming writers that cannot seek back, means "to the end of the
+/// file" and is read so.
 pub fn read_wav(path: &Path) -> Result<Waveform> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    fill_streaming_size(&mut bytes);
+    let start = hound::WavReader::new(std::io::Cursor::new(&bytes[..])).map_err(|e| wav_err(path, e))?.into_inner().position() as usize;
+    check_data_size(path, &bytes, start)?;
     let open = || hound::WavReader::new(std::io::Cursor::new(&bytes[..])).map_err(|e| wav_err(path, e));
     let reader = open()?;
     let spec = reader.spec();
@@ -57,6 +67,49 @@ pub fn read_wav(path: &Path) -> Result<Waveform> {
         .map(|frame| frame.iter().sum::<f32>() / channels as f32)
         .collect();
     Ok(Waveform::new(samples, spec.sample_rate))
+}
+
+/// A data chunk of size 0xFFFFFFFF (a streaming writer's "to the end of the file") gets the
+/// size of the whole frames there are. Chunks are walked as hound walks them (`fmt ` before
+/// `data`, no pad bytes); anything unexpected is left for hound to report.
+fn fill_streaming_size(bytes: &mut [u8]) {
+    let le32 = |b: &[u8], at: usize| b.get(at..at + 4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+    if bytes.get(0..4) != Some(b"RIFF") || bytes.get(8..12) != Some(b"WAVE") {
+        return;
+    }
+    let (mut at, mut block) = (12usize, None);
+    while let (Some(id), Some(size)) = (bytes.get(at..at + 4), le32(bytes, at + 4)) {
+        if id == b"fmt " {
+            // format(2) channels(2) rate(4) bytes/s(4) block_align(2)
+            block = bytes.get(at + 20..at + 22).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize).filter(|&b| b > 0);
+        } else if id == b"data" {
+            if let (u32::MAX, Some(block)) = (size, block) {
+                let have = bytes.len() - (at + 8);
+                let whole = (have / block * block).min(u32::MAX as usize - block) as u32;
+                bytes[at + 4..at + 8].copy_from_slice(&whole.to_le_bytes());
+            }
+            return;
+        }
+        at = match at.checked_add(8 + size as usize) {
+            Some(next) => next,
+            None => return,
+        };
+    }
+}
+
+/// The data chunk starts at `start` (hound stops right after its header, so its size field
+/// is the 4 bytes before): refuse a file that holds less than that size.
+fn check_data_size(path: &Path, bytes: &[u8], start: usize) -> Result<()> {
+    let Some(field) = start.checked_sub(4).and_then(|a| bytes.get(a..start)) else {
+        return Err(Error::bad(path, "not a readable WAV file (no data chunk)"));
+    };
+    let declared = u32::from_le_bytes([field[0], field[1], field[2], field[3]]) as u64;
+    let have = bytes.len().saturating_sub(start) as u64;
+    if declared > have {
+        let msg = format!("truncated WAV: the header declares {declared} bytes of audio data but the file holds {have}; re-copy or re-export it");
+        return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::UnexpectedEof, msg)));
+    }
+    Ok(())
 }
 
 fn wav_err(path: &Path, e: hound::Error) -> Error {
