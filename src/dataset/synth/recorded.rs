@@ -535,7 +535,7 @@ mod tests {
 
     #[test]
     fn missing_soundfont_says_to_run_setup() {
-        let msg = load(Path::new("/nonexistent/FluidR3_GM.sf2")).err().expect("no error");
+        let msg = load(Path::new("/nonexistent/FluidR3_GM.sf2")).expect_err("no error");
         let e = Error::bad("/nonexistent/FluidR3_GM.sf2", msg).to_string();
         assert!(e.starts_with("/nonexistent/FluidR3_GM.sf2: not found") && e.contains("tools/setup") && !e.contains('\n'), "{e}");
     }
