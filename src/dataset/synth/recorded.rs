@@ -233,10 +233,6 @@ impl RecordedVoice {
         Some(RecordedVoice { material: m, hit, hit_key, scratch, scratch_key, grains_per_s, pitch, level: rng.random_range(0.7..1.0) })
     }
 
-    pub fn hit_take(&self) -> &Take {
-        &self.hit
-    }
-
     /// Render this voice's notes for audio at `rate` Hz.
     pub fn prepare(&self, player: &mut Player) -> Kit {
         let resampler = Resampler::new(player.synth_rate * self.pitch, player.rate * PITCH_DEN);
