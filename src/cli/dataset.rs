@@ -2,6 +2,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use foley::dataset;
+use foley::dataset::synth::SoundSource;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -14,7 +15,7 @@ pub struct DatasetArgs {
 enum DatasetCommand {
     /// Write a synthetic Greatest-Hits-style dataset: per video `<id>_denoised.mp4` (H.264,
     /// 30 fps), `<id>_denoised.wav`, `<id>_times.txt`, plus train.txt / val.txt / test.txt.
-    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 6 --seed 8 --size 320x240 --val-share 0")]
+    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 6 --seed 8 --size 320x240 --val-share 0\n  foley dataset synth --out data/synth-rec --videos 72 --seconds 20 --seed 1 --sound mixed")]
     Synth(SynthArgs),
     /// Validate a Greatest-Hits-layout folder: counts per split, material, action, reaction,
     /// every problem with file, line and severity, and a summary line. Errors (a missing or
@@ -55,6 +56,12 @@ struct SynthArgs {
     /// x264 quality (constant rate factor; lower is better and bigger).
     #[arg(long, default_value_t = 26)]
     crf: u8,
+    /// Where impact and scratch sounds come from: `modal` synthesis, `recorded` samples of the
+    /// General-MIDI SoundFont /usr/share/sounds/sf2/FluidR3_GM.sf2 (Debian's
+    /// fluid-soundfont-gm, installed by tools/setup; water stays modal), or `mixed` (drawn per
+    /// video). Pictures and annotations are the same for all three.
+    #[arg(long, value_enum, default_value_t = SoundSource::Modal)]
+    sound: SoundSource,
 }
 
 #[derive(Args)]
@@ -86,7 +93,7 @@ pub fn run(args: DatasetArgs, quiet: bool) -> Result<()> {
 fn synth(a: SynthArgs, quiet: bool) -> Result<()> {
     use foley::dataset::synth::{write_dataset, SynthConfig, WriteOptions};
     use foley::video::encode::EncodeOptions;
-    let cfg = SynthConfig { seconds: a.seconds, width: a.size.0, height: a.size.1, sample_rate: a.rate, ..SynthConfig::default() };
+    let cfg = SynthConfig { seconds: a.seconds, width: a.size.0, height: a.size.1, sample_rate: a.rate, sound: a.sound, ..SynthConfig::default() };
     let opts = WriteOptions {
         videos: a.videos,
         seed: a.seed,

@@ -1,16 +1,20 @@
 //! Synthetic Greatest-Hits-style data (SPEC §5): per video, a textured surface of 1–3
 //! materials, a drumstick that strikes, scratches, feints and hovers, and the matching sound
-//! (modal synthesis, scratch noise, noise floor), with exact annotations.
+//! (modal synthesis, scratch noise, noise floor; or recorded samples of a General-MIDI
+//! SoundFont, [`recorded`]), with exact annotations.
 //!
 //! [`render_clip`] renders one video in memory (no FFmpeg: usable for training on machines
 //! without it); [`write_dataset`] (feature `video`) writes the Greatest Hits layout.
 pub mod motion;
 pub mod noise;
+pub mod recorded;
 pub mod scene;
 pub mod sound;
 
 use self::motion::{contact_material, Contact, Motion, MotionLimits};
 use self::noise::value;
+pub use self::recorded::SoundSource;
+use self::recorded::{Kit, Player, RecordedVoice};
 use self::scene::{render_frame, Canvas, Layers, Layout, Look, Photo, StickLook, Tip};
 use self::sound::{noise_floor, Voice};
 use crate::audio::Waveform;
@@ -32,11 +36,13 @@ pub struct SynthConfig {
     pub fps: u32,
     /// Audio sample rate in Hz (the real dataset is 96 kHz).
     pub sample_rate: u32,
+    /// Where impact and scratch sounds come from (the pictures and annotations do not change).
+    pub sound: SoundSource,
 }
 
 impl Default for SynthConfig {
     fn default() -> Self {
-        SynthConfig { seconds: 10.0, width: 320, height: 240, fps: 30, sample_rate: 48_000 }
+        SynthConfig { seconds: 10.0, width: 320, height: 240, fps: 30, sample_rate: 48_000, sound: SoundSource::Modal }
     }
 }
 
@@ -53,6 +59,10 @@ impl SynthConfig {
         }
         if !(8_000..=192_000).contains(&self.sample_rate) {
             return Err(Error::Param(format!("--rate {}: must be in 8000..=192000 Hz", self.sample_rate)));
+        }
+        if self.sound != SoundSource::Modal {
+            // Loads the SoundFont (once per process): a missing file is reported here.
+            recorded::soundfont()?;
         }
         Ok(())
     }
@@ -101,6 +111,8 @@ pub struct Scene {
     motion: Motion,
     shake: Shake,
     voices: Vec<Voice>,
+    /// Recorded voices per region (`None`: that region stays modal); empty for modal sound.
+    recorded: Vec<Option<RecordedVoice>>,
     actions: Vec<Action>,
     /// RNG state after planning, for the audio.
     rng: ChaCha8Rng,
@@ -186,7 +198,15 @@ impl Scene {
         // Frames narrower than 320 px are anti-aliased (up to 4×4 samples per pixel).
         let ss = (320usize.div_ceil(cfg.width as usize)).clamp(1, 4);
         let canvas = Canvas::render(&layout, &photo, cw, ch, ss);
-        Scene { cfg: cfg.clone(), seed, margin, layout, canvas, stick, photo, motion, shake, voices, actions, rng }
+        // Recorded voices draw from their own stream, so the video and its annotations are the
+        // same whatever the sound source.
+        let mut rec_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7265_636f_7264_6564);
+        let recorded = match cfg.sound {
+            SoundSource::Modal => Vec::new(),
+            SoundSource::Mixed if rec_rng.random_bool(0.5) => Vec::new(),
+            SoundSource::Recorded | SoundSource::Mixed => materials.iter().map(|&m| RecordedVoice::new(m, &mut rec_rng)).collect(),
+        };
+        Scene { cfg: cfg.clone(), seed, margin, layout, canvas, stick, photo, motion, shake, voices, recorded, actions, rng }
     }
 
     pub fn actions(&self) -> &[Action] {
@@ -227,7 +247,13 @@ impl Scene {
         }
     }
 
-    /// The sound track.
+    /// Whether this video's impacts and scratches come from recorded samples.
+    pub fn is_recorded(&self) -> bool {
+        !self.recorded.is_empty()
+    }
+
+    /// The sound track. A recorded one needs the SoundFont: [`SynthConfig::validate`] loads it
+    /// and reports its absence; rendering without that check panics with the same message.
     pub fn audio(&self) -> Waveform {
         let rate = self.cfg.sample_rate;
         let mut rng = self.rng.clone();
@@ -238,19 +264,36 @@ impl Scene {
         noise_floor(&mut out, rate, floor_db, cutoff, &mut rng);
         let vmax = MotionLimits::default().max_speed(self.cfg.height as f32);
         let slide_ref = 0.6 * self.cfg.width as f32;
+        let (mut player, kits) = self.kits();
         for c in &self.motion.contacts {
             let voice = &self.voices[c.region()];
+            let kit = kits.get(c.region()).and_then(Option::as_ref).zip(player.as_mut());
             match *c {
-                Contact::Hit { time, speed, .. } => voice.hit(&mut out, rate, time, (speed / vmax).clamp(0.05, 1.0), &mut rng),
+                Contact::Hit { time, speed, .. } => {
+                    let a = (speed / vmax).clamp(0.05, 1.0);
+                    match kit {
+                        Some((k, p)) => k.hit(p, &mut out, time, a, &mut rng),
+                        None => voice.hit(&mut out, rate, time, a, &mut rng),
+                    }
+                }
                 Contact::Scratch { t0, t1, speed, a, b, .. } => {
-                    voice.hit(&mut out, rate, t0, 0.6 * (speed / vmax).clamp(0.05, 1.0), &mut rng);
+                    let strength = 0.6 * (speed / vmax).clamp(0.05, 1.0);
                     let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
                     let dur = (t1 - t0) as f32;
                     let profile = move |t: f64| {
                         let u = (((t - t0) / (t1 - t0)) as f32).clamp(0.0, 1.0);
                         (6.0 * u * (1.0 - u) * len / dur / slide_ref).min(1.0)
                     };
-                    voice.scratch(&mut out, rate, t0, t1, profile, &mut rng);
+                    match kit {
+                        Some((k, p)) => {
+                            k.hit(p, &mut out, t0, strength, &mut rng);
+                            k.scratch(rate, &mut out, t0, t1, profile, &mut rng);
+                        }
+                        None => {
+                            voice.hit(&mut out, rate, t0, strength, &mut rng);
+                            voice.scratch(&mut out, rate, t0, t1, profile, &mut rng);
+                        }
+                    }
                 }
             }
         }
@@ -258,6 +301,18 @@ impl Scene {
             *s = s.clamp(-1.0, 1.0);
         }
         Waveform::new(out, rate)
+    }
+
+    /// The synthesizer and the prepared recorded voices (none for modal sound).
+    fn kits(&self) -> (Option<Player>, Vec<Option<Kit>>) {
+        if self.recorded.is_empty() {
+            return (None, Vec::new());
+        }
+        let fail = |e: Error| -> ! { panic!("{e} (SynthConfig::validate reports this before rendering)") };
+        let sf = recorded::soundfont().unwrap_or_else(|e| fail(e));
+        let mut player = Player::new(sf, self.cfg.sample_rate).unwrap_or_else(|e| fail(e));
+        let kits = self.recorded.iter().map(|v| v.as_ref().map(|v| v.prepare(&mut player))).collect();
+        (Some(player), kits)
     }
 }
 
