@@ -64,7 +64,7 @@ fn dataset(seeds: std::ops::Range<u64>, cfg: &SynthConfig, params: &Params) -> V
 fn accuracy(train: std::ops::Range<u64>, test: std::ops::Range<u64>, seconds: f64) -> (f64, usize) {
     // Audio at the cochleagram's working rate (20 kHz) and tiny frames: only sound is used.
     let params = Params::default();
-    let cfg = SynthConfig { seconds, width: 64, height: 48, fps: 30, sample_rate: params.rate };
+    let cfg = SynthConfig { seconds, width: 64, height: 48, fps: 30, sample_rate: params.rate, ..SynthConfig::default() };
     let (train, test) = (dataset(train, &cfg, &params), dataset(test, &cfg, &params));
     let classes = Material::ALL.len();
     let w = ridge(&train, classes, 1.0);

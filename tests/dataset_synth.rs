@@ -8,7 +8,7 @@ use foley::Waveform;
 
 /// Small frames and short clips keep the test fast; the geometry scales with frame size.
 fn cfg() -> SynthConfig {
-    SynthConfig { seconds: 6.0, width: 160, height: 120, fps: 30, sample_rate: 48_000 }
+    SynthConfig { seconds: 6.0, width: 160, height: 120, fps: 30, sample_rate: 48_000, ..SynthConfig::default() }
 }
 
 /// Mean square of the first difference (pre-emphasis: the broadband attack of an impact

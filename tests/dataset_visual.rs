@@ -47,7 +47,7 @@ fn patch_features(rgb: &[u8], cx: f32, cy: f32) -> (Vec<f64>, Vec<f64>) {
 
 /// Per hit: (colour, colour + texture) feature vectors with a bias, and the material.
 fn dataset(seeds: std::ops::Range<u64>) -> (Vec<(Vec<f64>, usize)>, Vec<(Vec<f64>, usize)>) {
-    let cfg = SynthConfig { seconds: 8.0, width: W as u32, height: H as u32, fps: 30, sample_rate: 8000 };
+    let cfg = SynthConfig { seconds: 8.0, width: W as u32, height: H as u32, fps: 30, sample_rate: 8000, ..SynthConfig::default() };
     let (mut colour, mut both) = (Vec::new(), Vec::new());
     let mut buf = Vec::new();
     let mut rgb = vec![0u8; W * H * 3];
