@@ -1,6 +1,8 @@
 //! Synthetic Greatest-Hits-style data (SPEC §5): per video, a textured surface of 1–3
 //! materials, a drumstick that strikes, scratches, feints and hovers, and the matching sound
-//! (modal synthesis, scratch noise, noise floor), with exact annotations.
+//! (modal synthesis, scratch noise, noise floor), with exact annotations. How it all looks
+//! ([`picture`]: the training style "a" and the foreign test style "b") is drawn from its
+//! own random stream, so the look never changes a seed's annotations or sound.
 //!
 //! [`render_clip`] renders one video in memory (no FFmpeg: usable for training on machines
 //! without it); [`write_dataset`] (feature `video`) writes the Greatest Hits layout.

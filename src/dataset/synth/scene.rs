@@ -38,10 +38,31 @@ impl Slab {
     }
 }
 
+/// Stripes across a wavy direction; `cuts` are sorted thresholds on the projection.
+#[derive(Clone, Debug)]
+struct Stripes {
+    nx: f32,
+    ny: f32,
+    cx: f32,
+    cy: f32,
+    wave_amp: f32,
+    wave_len: f32,
+    wave_phase: f32,
+    cuts: Vec<f32>,
+}
+
+impl Stripes {
+    /// Signed position along the stripes' direction (pixels), waves included.
+    fn proj(&self, x: f32, y: f32) -> f32 {
+        let (dx, dy) = (x - self.cx, y - self.cy);
+        let along = -dx * self.ny + dy * self.nx;
+        dx * self.nx + dy * self.ny + self.wave_amp * (std::f32::consts::TAU * along / self.wave_len + self.wave_phase).sin()
+    }
+}
+
 #[derive(Clone, Debug)]
 enum Regions {
-    /// Stripes across a wavy direction; `cuts` are sorted thresholds on the projection.
-    Stripes { nx: f32, ny: f32, cx: f32, cy: f32, wave_amp: f32, wave_len: f32, wave_phase: f32, cuts: Vec<f32> },
+    Stripes(Stripes),
     /// Region 0 is the table; region `i ≥ 1` is object `i − 1` lying on it (later on top).
     Objects(Vec<Slab>),
 }
@@ -71,7 +92,7 @@ impl Layout {
             }
         };
         cuts.sort_by(f32::total_cmp);
-        let regions = Regions::Stripes {
+        let regions = Regions::Stripes(Stripes {
             nx,
             ny,
             cx: w / 2.0,
@@ -80,7 +101,7 @@ impl Layout {
             wave_len: rng.random_range(0.4..1.2) * w,
             wave_phase: rng.random_range(0.0..std::f32::consts::TAU),
             cuts,
-        };
+        });
         Layout { looks, regions }
     }
 
@@ -121,22 +142,15 @@ impl Layout {
     pub fn slabs(&self) -> &[Slab] {
         match &self.regions {
             Regions::Objects(s) => s,
-            Regions::Stripes { .. } => &[],
+            Regions::Stripes(_) => &[],
         }
-    }
-
-    /// Signed position along the stripes' direction (pixels), waves included.
-    fn proj(nx: f32, ny: f32, cx: f32, cy: f32, amp: f32, len: f32, phase: f32, x: f32, y: f32) -> f32 {
-        let (dx, dy) = (x - cx, y - cy);
-        let along = -dx * ny + dy * nx;
-        dx * nx + dy * ny + amp * (std::f32::consts::TAU * along / len + phase).sin()
     }
 
     /// Region index at canvas (x, y).
     pub fn region(&self, x: f32, y: f32) -> usize {
         match &self.regions {
-            &Regions::Stripes { nx, ny, cx, cy, wave_amp, wave_len, wave_phase, ref cuts } => {
-                let p = Self::proj(nx, ny, cx, cy, wave_amp, wave_len, wave_phase, x, y);
+            Regions::Stripes(st) => {
+                let (p, cuts) = (st.proj(x, y), &st.cuts);
                 cuts.iter().filter(|&&c| p > c).count()
             }
             Regions::Objects(slabs) => slabs.iter().rposition(|s| s.sdf(x, y) < 0.0).map_or(0, |i| i + 1),
@@ -146,8 +160,8 @@ impl Layout {
     /// Distance (pixels, approximately) to the nearest region boundary.
     pub fn boundary_distance(&self, x: f32, y: f32) -> f32 {
         match &self.regions {
-            &Regions::Stripes { nx, ny, cx, cy, wave_amp, wave_len, wave_phase, ref cuts } => {
-                let p = Self::proj(nx, ny, cx, cy, wave_amp, wave_len, wave_phase, x, y);
+            Regions::Stripes(st) => {
+                let (p, cuts) = (st.proj(x, y), &st.cuts);
                 cuts.iter().map(|c| (p - c).abs()).fold(f32::MAX, f32::min)
             }
             Regions::Objects(slabs) => slabs.iter().map(|s| s.sdf(x, y).abs()).fold(f32::MAX, f32::min),
@@ -157,8 +171,8 @@ impl Layout {
     /// The two regions on either side of the boundary nearest to (x, y).
     pub fn sides(&self, x: f32, y: f32) -> [usize; 2] {
         match &self.regions {
-            &Regions::Stripes { nx, ny, cx, cy, wave_amp, wave_len, wave_phase, ref cuts } => {
-                let p = Self::proj(nx, ny, cx, cy, wave_amp, wave_len, wave_phase, x, y);
+            Regions::Stripes(st) => {
+                let (p, cuts) = (st.proj(x, y), &st.cuts);
                 let j = (0..cuts.len()).min_by(|&a, &b| (p - cuts[a]).abs().total_cmp(&(p - cuts[b]).abs())).unwrap_or(0);
                 [j, (j + 1).min(self.looks.len() - 1)]
             }
@@ -233,12 +247,13 @@ impl Canvas {
             return;
         }
         let (w00, w10, w01, w11) = ((1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy);
-        let stride = self.w * 3;
-        for y in 0..fh {
+        let (stride, n) = (self.w * 3, fw * 3);
+        buf.resize(fh * n, 0.0);
+        for (y, dst) in buf.chunks_exact_mut(n).enumerate() {
             let row = ((y0 + y) * self.w + x0) * 3;
-            let (a, b) = (&self.data[row..row + fw * 3 + 3], &self.data[row + stride..row + stride + fw * 3 + 3]);
-            for i in 0..fw * 3 {
-                buf.push(w00 * a[i] + w10 * a[i + 3] + w01 * b[i] + w11 * b[i + 3]);
+            let (a, b) = (&self.data[row..row + n + 3], &self.data[row + stride..row + stride + n + 3]);
+            for ((((d, a0), a1), b0), b1) in dst.iter_mut().zip(&a[..n]).zip(&a[3..]).zip(&b[..n]).zip(&b[3..]) {
+                *d = w00 * a0 + w10 * a1 + w01 * b0 + w11 * b1;
             }
         }
     }

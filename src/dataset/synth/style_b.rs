@@ -50,7 +50,7 @@ pub fn plan(p: Plan) -> Picture {
     let shake = p.shake.tripod(p.px, &mut rng);
     let noise = Noise::Banded { level: rng.random_range(2.0..7.0), rows: rng.random_range(0.5..2.5), levels: rng.random_range(28.0..64.0) };
     let lift = rng.random_range(0.02..0.08);
-    let grade = Grade::new(0.0, 0.0, rng.random_range(0.85..1.1), rng.random_range(-0.1..0.15), rng.random_range(0.9..1.1), [lift; 3], 0.0, noise);
+    let grade = Grade::new(0.0, 0.0, rng.random_range(0.85..1.1), rng.random_range(-0.1..0.15), rng.random_range(-0.1..0.1), [lift; 3], 0.0, noise);
     Picture::new_b(canvas, p.margin, shake, holder, grade)
 }
 

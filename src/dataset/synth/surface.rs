@@ -80,7 +80,7 @@ impl Look {
     pub fn vary(&mut self, rng: &mut ChaCha8Rng) {
         self.detail = rng.random_range(0.8..1.25);
         self.tone = rng.random_range(0.88..1.12);
-        // A slight hue and saturation drift of both colours (dye lots, wood species, dirt).
+        // A slight saturation drift of both colours (dye lots, wood species, wet or dry).
         let drift = rng.random_range(-0.04..0.04f32);
         for c in [&mut self.base, &mut self.alt] {
             let m = (c[0] + c[1] + c[2]) / 3.0;
