@@ -235,10 +235,11 @@ impl Grade {
                 }
                 Noise::Banded { level, rows, levels } => {
                     let row_off = rows * tri8(rng.next_u32());
-                    let step = 255.0 / levels;
+                    let (step, inv) = (255.0 / levels, levels / 255.0);
                     for (q, o) in row.iter().zip(dst.iter_mut()) {
                         let n = level * (2.0 * (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 - 1.0);
-                        let s = ((q + n + row_off).clamp(0.0, 255.0) / step).round() * step;
+                        // Nearest step (non-negative, so truncating x + 0.5 rounds).
+                        let s = ((q + n + row_off).clamp(0.0, 255.0) * inv + 0.5) as u32 as f32 * step;
                         *o = (s + 0.5) as u8;
                     }
                 }
