@@ -15,7 +15,7 @@ pub struct DatasetArgs {
 enum DatasetCommand {
     /// Write a synthetic Greatest-Hits-style dataset: per video `<id>_denoised.mp4` (H.264,
     /// 30 fps), `<id>_denoised.wav`, `<id>_times.txt`, plus train.txt / val.txt / test.txt.
-    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 6 --seed 8 --size 320x240 --val-share 0\n  foley dataset synth --out data/synth-rec --videos 72 --seconds 20 --seed 1 --sound mixed")]
+    #[command(after_help = "Examples:\n  foley dataset synth --out data/synth --videos 72 --seconds 20 --seed 1\n  foley dataset synth --out datasets/sample --videos 2 --seconds 6 --seed 8 --size 320x240 --val-share 0\n  foley dataset synth --out data/synth-rec --videos 72 --seconds 20 --seed 1 --sound mixed\n  foley dataset synth --out data/foreign --videos 20 --seed 99 --style b --sound recorded --val-share 0 --test-share 0.95")]
     Synth(SynthArgs),
     /// Validate a Greatest-Hits-layout folder: counts per split, material, action, reaction,
     /// every problem with file, line and severity, and a summary line. Errors (a missing or
@@ -62,6 +62,11 @@ struct SynthArgs {
     /// video). Pictures and annotations are the same for all three.
     #[arg(long, value_enum, default_value_t = SoundSource::Modal)]
     sound: SoundSource,
+    /// The look: `a` (handheld close-ups of surfaces, randomised per video; the training
+    /// look) or `b` (top-down views of objects on a table, drawn differently; a foreign
+    /// test look never used for training). Annotations mean the same in both.
+    #[arg(long, default_value = "a", value_parser = parse_style)]
+    style: foley::dataset::synth::Style,
 }
 
 #[derive(Args)]
@@ -74,6 +79,10 @@ struct CheckArgs {
     /// Fail (exit status 1) on warnings too, not only on errors.
     #[arg(long)]
     strict: bool,
+}
+
+fn parse_style(s: &str) -> Result<foley::dataset::synth::Style, String> {
+    s.parse()
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -93,7 +102,7 @@ pub fn run(args: DatasetArgs, quiet: bool) -> Result<()> {
 fn synth(a: SynthArgs, quiet: bool) -> Result<()> {
     use foley::dataset::synth::{write_dataset, SynthConfig, WriteOptions};
     use foley::video::encode::EncodeOptions;
-    let cfg = SynthConfig { seconds: a.seconds, width: a.size.0, height: a.size.1, sample_rate: a.rate, sound: a.sound, ..SynthConfig::default() };
+    let cfg = SynthConfig { seconds: a.seconds, width: a.size.0, height: a.size.1, sample_rate: a.rate, sound: a.sound, style: a.style, ..SynthConfig::default() };
     let opts = WriteOptions {
         videos: a.videos,
         seed: a.seed,

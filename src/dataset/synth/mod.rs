@@ -1,21 +1,35 @@
 //! Synthetic Greatest-Hits-style data (SPEC §5): per video, a textured surface of 1–3
 //! materials, a drumstick that strikes, scratches, feints and hovers, and the matching sound
 //! (modal synthesis, scratch noise, noise floor; or recorded samples of a General-MIDI
-//! SoundFont, [`recorded`]), with exact annotations.
+//! SoundFont, [`recorded`]), with exact annotations. How it all looks ([`picture`]: the
+//! training style "a" and the foreign test style "b") is drawn from its own random stream, so
+//! the look never changes a seed's annotations or sound.
 //!
 //! [`render_clip`] renders one video in memory (no FFmpeg: usable for training on machines
 //! without it); [`write_dataset`] (feature `video`) writes the Greatest Hits layout.
+pub mod camera;
+pub mod color;
 pub mod motion;
 pub mod noise;
+pub mod picture;
+pub mod props;
+pub mod raster;
 pub mod recorded;
 pub mod scene;
 pub mod sound;
+pub mod stick;
+pub mod style_b;
+pub mod surface;
+pub mod texture_b;
 
+use self::camera::{Photo, Shake};
 use self::motion::{contact_material, Contact, Motion, MotionLimits};
-use self::noise::value;
+pub use self::picture::Style;
+use self::picture::{Picture, Plan, Shot};
 pub use self::recorded::SoundSource;
 use self::recorded::{Kit, Player, RecordedVoice};
-use self::scene::{render_frame, Canvas, Layers, Layout, Look, Photo, StickLook, Tip};
+use self::scene::{Layers, Layout, Look, Tip};
+use self::stick::StickLook;
 use self::sound::{noise_floor, Voice};
 use crate::audio::Waveform;
 use crate::dataset::{Action, Material, Reaction};
@@ -38,11 +52,13 @@ pub struct SynthConfig {
     pub sample_rate: u32,
     /// Where impact and scratch sounds come from (the pictures and annotations do not change).
     pub sound: SoundSource,
+    /// The look: `A` for training, `B` the foreign test look (`--style`).
+    pub style: Style,
 }
 
 impl Default for SynthConfig {
     fn default() -> Self {
-        SynthConfig { seconds: 10.0, width: 320, height: 240, fps: 30, sample_rate: 48_000, sound: SoundSource::Modal }
+        SynthConfig { seconds: 10.0, width: 320, height: 240, fps: 30, sample_rate: 48_000, sound: SoundSource::Modal, style: Style::A }
     }
 }
 
@@ -85,6 +101,9 @@ pub struct FrameTruth {
     pub height: f32,
     /// Material under the tip.
     pub material: Material,
+    /// Where the hand grips the stick (may lie outside the frame).
+    pub grip_x: f32,
+    pub grip_y: f32,
 }
 
 /// One rendered video.
@@ -103,43 +122,15 @@ pub struct SynthClip {
 pub struct Scene {
     cfg: SynthConfig,
     seed: u64,
-    margin: usize,
     layout: Layout,
-    canvas: Canvas,
-    stick: StickLook,
-    photo: Photo,
+    picture: Picture,
     motion: Motion,
-    shake: Shake,
     voices: Vec<Voice>,
     /// Recorded voices per region (`None`: that region stays modal); empty for modal sound.
     recorded: Vec<Option<RecordedVoice>>,
     actions: Vec<Action>,
     /// RNG state after planning, for the audio.
     rng: ChaCha8Rng,
-}
-
-/// Camera shake: a slow drift plus a few bursts of fast shaking (pixels).
-struct Shake {
-    drift: f32,
-    bursts: Vec<(f64, f64, f32)>,
-    seed: u32,
-    max: f32,
-}
-
-impl Shake {
-    fn at(&self, t: f64) -> (i32, i32) {
-        let tf = t as f32;
-        let mut x = self.drift * (2.0 * value(tf * 0.7, 0.5, self.seed) - 1.0);
-        let mut y = self.drift * (2.0 * value(tf * 0.7, 7.5, self.seed) - 1.0);
-        for &(t0, t1, a) in &self.bursts {
-            if t >= t0 && t < t1 {
-                let env = (std::f64::consts::PI * (t - t0) / (t1 - t0)).sin() as f32;
-                x += a * env * (2.0 * value(tf * 9.0, 3.5, self.seed ^ 1) - 1.0);
-                y += a * env * (2.0 * value(tf * 9.0, 11.5, self.seed ^ 1) - 1.0);
-            }
-        }
-        (x.clamp(-self.max, self.max).round() as i32, y.clamp(-self.max, self.max).round() as i32)
-    }
 }
 
 fn reaction(m: Material, rng: &mut ChaCha8Rng) -> Reaction {
@@ -174,7 +165,10 @@ impl Scene {
         };
         let materials: Vec<Material> = Material::ALL.choose_multiple(&mut rng, k).copied().collect();
         let looks: Vec<Look> = materials.iter().map(|&m| Look::new(m, px, cw as f32, ch as f32, &mut rng)).collect();
-        let layout = Layout::new(looks, cw as f32, ch as f32, &mut rng);
+        let layout = match cfg.style {
+            Style::A => Layout::new(looks, cw as f32, ch as f32, &mut rng),
+            Style::B => Layout::objects(looks, fw, fh, margin as f32, &mut rng),
+        };
         let photo = Photo::new(&mut rng);
         let stick = StickLook::new(cw as f32, ch as f32, &mut rng);
         let motion = Motion::plan(&layout, cfg.seconds, fw, fh, margin as f32, &MotionLimits::default(), &mut rng);
@@ -185,7 +179,7 @@ impl Scene {
                 (t0, t0 + rng.random_range(0.3..1.0), rng.random_range(1.5..margin as f32))
             })
             .collect();
-        let shake = Shake { drift: rng.random_range(0.0..1.5) * px, bursts, seed: rng.random(), max: margin as f32 };
+        let shake = Shake::new(rng.random_range(0.0..1.5) * px, bursts, rng.random(), margin as f32);
         let voices = materials.iter().map(|&m| Voice::new(m, cfg.sample_rate, &mut rng)).collect();
         let actions = motion
             .contacts
@@ -197,7 +191,7 @@ impl Scene {
             .collect();
         // Frames narrower than 320 px are anti-aliased (up to 4×4 samples per pixel).
         let ss = (320usize.div_ceil(cfg.width as usize)).clamp(1, 4);
-        let canvas = Canvas::render(&layout, &photo, cw, ch, ss);
+        let picture = Picture::plan(Plan { seed, style: cfg.style, layout: &layout, motion: &motion, photo, stick, shake, seconds: cfg.seconds, cw, ch, margin, px, ss });
         // Recorded voices draw from their own stream, so the video and its annotations are the
         // same whatever the sound source.
         let mut rec_rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7265_636f_7264_6564);
@@ -206,7 +200,7 @@ impl Scene {
             SoundSource::Mixed if rec_rng.random_bool(0.5) => Vec::new(),
             SoundSource::Recorded | SoundSource::Mixed => materials.iter().map(|&m| RecordedVoice::new(m, &mut rec_rng)).collect(),
         };
-        Scene { cfg: cfg.clone(), seed, margin, layout, canvas, stick, photo, motion, shake, voices, recorded, actions, rng }
+        Scene { cfg: cfg.clone(), seed, layout, picture, motion, voices, recorded, actions, rng }
     }
 
     pub fn actions(&self) -> &[Action] {
@@ -227,16 +221,14 @@ impl Scene {
     pub fn frame_with(&self, i: usize, layers: Layers, buf: &mut Vec<f32>, out: &mut [u8]) -> FrameTruth {
         let t = i as f64 / self.cfg.fps as f64;
         let tip = self.motion.tip(t);
-        let shift = self.shake.at(t);
         let noise_seed = (self.seed as u32).wrapping_mul(0x9e37_79b9) ^ (i as u32).wrapping_mul(0x85eb_ca6b) ^ 0x5bd1_e995;
         let (fw, fh) = (self.cfg.width as usize, self.cfg.height as usize);
-        render_frame(&self.canvas, self.margin, shift, &self.stick, tip, layers, self.photo.noise, noise_seed, fw, fh, buf, out);
-        self.truth(tip, shift)
+        let shot = self.picture.render(t, self.cfg.fps, &self.motion, layers, noise_seed, fw, fh, buf, out);
+        self.truth(tip, shot)
     }
 
-    fn truth(&self, tip: Tip, shift: (i32, i32)) -> FrameTruth {
-        let ox = (self.margin as i32 + shift.0) as f32;
-        let oy = (self.margin as i32 + shift.1) as f32;
+    fn truth(&self, tip: Tip, shot: Shot) -> FrameTruth {
+        let (ox, oy) = shot.origin;
         FrameTruth {
             tip_x: tip.x - ox,
             tip_y: tip.y - tip.h - oy,
@@ -244,6 +236,8 @@ impl Scene {
             ground_y: tip.y - oy,
             height: tip.h,
             material: self.layout.material_at(tip.x, tip.y),
+            grip_x: shot.grip.0 - ox,
+            grip_y: shot.grip.1 - oy,
         }
     }
 

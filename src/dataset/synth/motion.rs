@@ -86,11 +86,16 @@ pub struct MotionLimits {
     /// Highest start of a downstroke, as a fraction of frame height.
     pub lift_min: f32,
     pub lift_max: f32,
+    /// Share of hits that are taps: small strokes from 2–5 % of the frame height with the
+    /// shortest approaches (quiet, barely visible). 0 by default: taps add contacts of
+    /// their own, so turning them on changes every seed's annotations and sound (regenerate
+    /// `datasets/sample` with it).
+    pub tap_share: f64,
 }
 
 impl Default for MotionLimits {
     fn default() -> Self {
-        MotionLimits { approach_min: 0.1, approach_max: 0.27, lift_min: 0.07, lift_max: 0.22 }
+        MotionLimits { approach_min: 0.1, approach_max: 0.27, lift_min: 0.07, lift_max: 0.22, tap_share: 0.0 }
     }
 }
 
@@ -134,10 +139,15 @@ impl Motion {
             let kind = if r < 0.65 { 0 } else if r < 0.85 { 1 } else if r < 0.93 { 2 } else { 3 }; // hit, scratch, feint, wander
             let region = rng.random_range(0..nregions);
             let target = pick_point(layout, region, fw, fh, m, rng);
-            let h0 = fh * rng.random_range(lim.lift_min..lim.lift_max);
+            let mut h0 = fh * rng.random_range(lim.lift_min..lim.lift_max);
             let dist = ((target.0 - cur.x).powi(2) + (target.1 - cur.y).powi(2)).sqrt();
             let move_dur = (dist as f64 / (fw as f64 * rng.random_range(1.2..3.0))).clamp(0.1, 0.4);
-            let approach = rng.random_range(lim.approach_min..lim.approach_max);
+            let mut approach = rng.random_range(lim.approach_min..lim.approach_max);
+            // (No draw at all when taps are off, so the stream stays that of earlier versions.)
+            if kind == 0 && lim.tap_share > 0.0 && rng.random_bool(lim.tap_share.min(1.0)) {
+                h0 = fh * rng.random_range(0.02..0.05);
+                approach = rng.random_range(lim.approach_min..(1.6 * lim.approach_min).min(lim.approach_max));
+            }
             // Everything this action needs must fit (pause, dwell, slide, rebound).
             let need = move_dur + approach + if kind == 1 { 1.35 } else { 0.55 };
             if t + need > seconds - 0.3 {
@@ -248,4 +258,37 @@ fn slide_end(layout: &Layout, region: usize, a: (f32, f32), fw: f32, fh: f32, m:
 /// Material under a contact.
 pub fn contact_material(layout: &Layout, c: &Contact) -> Material {
     layout.looks[c.region()].material
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::synth::scene::Look;
+    use rand::SeedableRng;
+
+    fn plan(seed: u64, lim: &MotionLimits) -> Motion {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let looks = vec![Look::new(Material::Wood, 1.0, 340.0, 260.0, &mut rng)];
+        let layout = Layout::new(looks, 340.0, 260.0, &mut rng);
+        Motion::plan(&layout, 20.0, 320.0, 240.0, 10.0, lim, &mut rng)
+    }
+
+    #[test]
+    fn taps_are_quieter_hits_and_off_by_default() {
+        let speeds = |lim: &MotionLimits| -> Vec<f32> {
+            (0..10).flat_map(|s| plan(s, lim).contacts).filter_map(|c| if let Contact::Hit { speed, .. } = c { Some(speed) } else { None }).collect()
+        };
+        let off = MotionLimits::default();
+        assert_eq!(off.tap_share, 0.0);
+        let taps = MotionLimits { tap_share: 0.5, ..off };
+        let (a, b) = (speeds(&off), speeds(&taps));
+        // Slowest possible ordinary hit: 2 · lift_min · height / approach_max.
+        let slowest = 2.0 * off.lift_min * 240.0 / off.approach_max as f32;
+        assert!(a.iter().all(|&v| v >= slowest * 0.999));
+        // With taps, some hits are slower than any ordinary hit (fastest tap: 2 · 0.05 ·
+        // height / approach_min), and none exceeds the loudness reference.
+        let n_slow = b.iter().filter(|&&v| v < slowest).count();
+        assert!(n_slow * 8 >= b.len(), "{n_slow} taps of {} hits", b.len());
+        assert!(b.iter().all(|&v| v <= off.max_speed(240.0)));
+    }
 }
